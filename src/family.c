@@ -1,0 +1,630 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Metric families and their series.
+ *
+ * Finding an existing series is the hot path of the one-call API
+ * (pf_counter_inc_labels()), so it takes no lock and allocates nothing:
+ * hash the label values once, probe an open-addressing table whose slots
+ * are written once, compare, done. Creating, deleting and reviving series
+ * take the family's mutex, which neither lookups nor the renderer hold.
+ *
+ * Series are never freed before their registry (handles stay valid, and
+ * lock-free readers can never see freed memory); a deleted series is
+ * marked and revived, from zero, if its label values come back. Memory is
+ * thus bounded by the number of distinct label sets ever used.
+ */
+#include "pf-internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- Hashing ---------------------------------------------------------- */
+
+/* Multiply and fold (the "mum" construction): a fast, well-mixing step.
+ * The registry's random seed makes collisions hard to aim at, as label
+ * values may come from the network. */
+static inline uint64_t mix(uint64_t a, uint64_t b)
+{
+#ifdef __SIZEOF_INT128__
+    __uint128_t r = (__uint128_t)a * b;
+
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+#else
+    uint64_t r = a * b;
+
+    return r ^ (r >> 29) ^ (a >> 32) * (b | 1);
+#endif
+}
+
+#define K1 0xa0761d6478bd642fULL
+#define K2 0xe7037ed1a0b428dbULL
+#define K3 0x8ebc6af09c88c6e3ULL
+
+uint64_t pf__hash_values(uint64_t seed, const char *const *values, size_t n,
+                         size_t *lens)
+{
+    uint64_t h = seed ^ (n * K3);
+
+    for (size_t i = 0; i < n; i++) {
+        const char *p = values[i];
+        size_t len = strlen(p);
+        size_t r = len;
+        uint64_t w = 0;
+
+        lens[i] = len;
+        while (r >= 8) {
+            memcpy(&w, p, 8);
+            h = mix(h ^ w, K1);
+            p += 8;
+            r -= 8;
+        }
+        w = 0;
+        memcpy(&w, p, r);
+        /* The length goes in too, so that ("ab", "c") != ("a", "bc"). */
+        h = mix(h ^ w, K2 ^ len);
+    }
+    return mix(h, K3);
+}
+
+/* ---- The arena: series memory, freed with the family ------------------ */
+
+static void *arena_alloc(pf_family *f, size_t size)
+{
+    pf_arena_block *blk = f->arena;
+    uintptr_t data;
+
+    size = (size + PF_CACHELINE - 1) & ~(size_t)(PF_CACHELINE - 1);
+    if (!blk || blk->size - blk->used < size) {
+        /* Blocks double from 1 KiB to 1 MiB: small families stay small,
+         * large ones make few allocations. */
+        size_t bsz = blk ? blk->size * 2 : 1024;
+
+        if (bsz > ((size_t)1 << 20))
+            bsz = (size_t)1 << 20;
+        if (bsz < size)
+            bsz = size;
+        blk = pf__calloc(1, sizeof(*blk) + bsz + PF_CACHELINE);
+        if (!blk)
+            return NULL;
+        blk->size = bsz;
+        blk->next = f->arena;
+        f->arena = blk;
+    }
+    data = ((uintptr_t)(blk + 1) + PF_CACHELINE - 1) &
+           ~(uintptr_t)(PF_CACHELINE - 1);
+    blk->used += size;
+    return (void *)(data + blk->used - size);
+}
+
+/* ---- The lookup table -------------------------------------------------- */
+
+static pf_table *table_new(size_t cap)
+{
+    pf_table *t = pf__calloc(1, sizeof(*t) + cap * sizeof(t->slots[0]));
+
+    if (t)
+        t->mask = cap - 1;
+    return t;
+}
+
+static void table_put(pf_table *t, pf_series *s)
+{
+    size_t i = s->hash & t->mask;
+
+    while (atomic_load_explicit(&t->slots[i], memory_order_relaxed))
+        i = (i + 1) & t->mask;
+    /* Release: a reader that sees the pointer sees the whole series. */
+    atomic_store_explicit(&t->slots[i], s, memory_order_release);
+}
+
+static bool values_equal(const pf_series *s, const char *const *values,
+                         const size_t *lens, size_t n)
+{
+    const char *p = s->values;
+    size_t total = n;
+
+    for (size_t i = 0; i < n; i++)
+        total += lens[i];
+    if (total != s->vlen)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (memcmp(p, values[i], lens[i] + 1) != 0)
+            return false;
+        p += lens[i] + 1;
+    }
+    return true;
+}
+
+static pf_series *table_find(const pf_table *t, uint64_t h,
+                             const char *const *values, const size_t *lens,
+                             size_t n)
+{
+    /* The table is at most half full, so an empty slot ends every probe. */
+    for (size_t i = h & t->mask;; i = (i + 1) & t->mask) {
+        pf_series *s =
+            atomic_load_explicit(&t->slots[i], memory_order_acquire);
+
+        if (!s)
+            return NULL;
+        if (s->hash == h && values_equal(s, values, lens, n))
+            return s;
+    }
+}
+
+/* ---- The creation-order list ------------------------------------------- */
+
+static bool list_reserve(pf_family *f, size_t idx)
+{
+    size_t q = idx + PF_CHUNK0;
+    unsigned k = (unsigned)(63 - __builtin_clzll((unsigned long long)q)) - 6;
+
+    if (k >= PF_NCHUNKS)
+        return false;
+    if (!f->chunks[k]) {
+        f->chunks[k] = pf__calloc((size_t)PF_CHUNK0 << k, sizeof(pf_series *));
+        if (!f->chunks[k])
+            return false;
+    }
+    return true;
+}
+
+static void list_publish(pf_family *f, size_t idx, pf_series *s)
+{
+    size_t q = idx + PF_CHUNK0;
+    unsigned k = (unsigned)(63 - __builtin_clzll((unsigned long long)q)) - 6;
+
+    f->chunks[k][q - ((size_t)PF_CHUNK0 << k)] = s;
+    /* Release: the renderer reads nseries with acquire, then the slots. */
+    atomic_store_explicit(&f->nseries, idx + 1, memory_order_release);
+}
+
+/* ---- Series ------------------------------------------------------------ */
+
+static const char *type_name(enum pf_type type)
+{
+    switch (type) {
+    case PF_TYPE_COUNTER:
+        return "counter";
+    case PF_TYPE_GAUGE:
+        return "gauge";
+    case PF_TYPE_HISTOGRAM:
+        return "histogram";
+    }
+    return "?";
+}
+
+static void series_reset(const pf_family *f, pf_series *s)
+{
+    atomic_store_explicit(&s->a, 0, memory_order_relaxed);
+    atomic_store_explicit(&s->b, 0, memory_order_relaxed);
+    if (s->buckets)
+        for (size_t i = 0; i <= f->nbuckets; i++)
+            atomic_store_explicit(&s->buckets[i], 0, memory_order_relaxed);
+}
+
+static int series_create(pf_family *f, const char *const *values,
+                         const size_t *lens, uint64_t h, pf_series **ret)
+{
+    pf_table *t = atomic_load_explicit(&f->table, memory_order_relaxed);
+    size_t idx = atomic_load_explicit(&f->nseries, memory_order_relaxed);
+    size_t vlen = f->nlabels, off, size;
+    pf_series *s;
+    char *p;
+
+    for (size_t i = 0; i < f->nlabels; i++) {
+        int r = pf__check_label_value(values[i], lens[i]);
+
+        if (r < 0)
+            return r;
+        vlen += lens[i];
+    }
+    if (vlen > UINT32_MAX)
+        return pf__err(-EINVAL, "label values are too long");
+
+    /* Make room first, so that nothing can fail once the series exists:
+     * no half-created series is ever visible. */
+    if (!list_reserve(f, idx))
+        return -ENOMEM;
+    if ((f->tcount + 1) * 2 > t->mask + 1) {
+        pf_table *nt = table_new((t->mask + 1) * 2);
+
+        if (!nt)
+            return -ENOMEM;
+        for (size_t i = 0; i < idx; i++)
+            table_put(nt, pf__family_series_at(f, i));
+        nt->older = t;
+        atomic_store_explicit(&f->table, nt, memory_order_release);
+        t = nt;
+    }
+    off = (sizeof(*s) + vlen + 7) & ~(size_t)7;
+    size = f->type == PF_TYPE_HISTOGRAM
+               ? off + (f->nbuckets + 1) * sizeof(s->buckets[0])
+               : sizeof(*s) + vlen;
+    s = arena_alloc(f, size);
+    if (!s)
+        return -ENOMEM;
+    s->fam = f;
+    s->hash = h;
+    s->vlen = (uint32_t)vlen;
+    if (f->type == PF_TYPE_HISTOGRAM)
+        s->buckets = (_Atomic uint64_t *)(void *)((char *)s + off);
+    p = s->values;
+    for (size_t i = 0; i < f->nlabels; i++) {
+        memcpy(p, values[i], lens[i] + 1);
+        p += lens[i] + 1;
+    }
+    table_put(t, s);
+    f->tcount++;
+    list_publish(f, idx, s);
+    *ret = s;
+    return 0;
+}
+
+/* The slow path: the series is missing or deleted. */
+static int series_get_locked(pf_family *f, const char *const *values,
+                             const size_t *lens, uint64_t h, pf_series **ret)
+{
+    pf_table *t;
+    pf_series *s;
+    int r = 0;
+
+    pthread_mutex_lock(&f->mu);
+    t = atomic_load_explicit(&f->table, memory_order_relaxed);
+    s = table_find(t, h, values, lens, f->nlabels);
+    if (s) {
+        if (atomic_load_explicit(&s->state, memory_order_relaxed) &
+            PF_SERIES_DELETED) {
+            /* Revive from zero, then unmark: a render that sees it
+             * unmarked (acquire) sees the reset. */
+            series_reset(f, s);
+            atomic_store_explicit(&s->state, 0, memory_order_release);
+        }
+        *ret = s;
+    } else {
+        r = series_create(f, values, lens, h, ret);
+    }
+    pthread_mutex_unlock(&f->mu);
+    return r;
+}
+
+static int check_values(const pf_family *f, const char *const *values)
+{
+    if (f->nlabels == 0)
+        return 0;
+    if (!values)
+        return pf__err(-EINVAL, "family \"%.60s\" needs %zu label values",
+                       f->name, f->nlabels);
+    for (size_t i = 0; i < f->nlabels; i++)
+        if (!values[i])
+            return pf__err(-EINVAL,
+                           "label value %zu of family \"%.60s\" is NULL",
+                           i + 1, f->name);
+    return 0;
+}
+
+int pf__series_get(pf_family *f, enum pf_type type, const char *const *values,
+                   pf_series **ret)
+{
+    size_t lens[PF_MAX_LABELS];
+    const pf_table *t;
+    pf_series *s;
+    uint64_t h;
+    int r;
+
+    if (PF_UNLIKELY(!f || !ret))
+        return pf__err(-EINVAL, "family or result pointer is NULL");
+    if (PF_UNLIKELY(f->type != type || f->fn))
+        return pf__err(-EINVAL, "family \"%.60s\" is a %s%s, not a %s",
+                       f->name, f->fn ? "callback " : "",
+                       type_name(f->type), type_name(type));
+    r = check_values(f, values);
+    if (PF_UNLIKELY(r < 0))
+        return r;
+    h = pf__hash_values(f->reg->seed, values, f->nlabels, lens);
+    t = atomic_load_explicit(&f->table, memory_order_acquire);
+    s = table_find(t, h, values, lens, f->nlabels);
+    if (PF_LIKELY(s && !(atomic_load_explicit(&s->state,
+                                              memory_order_acquire) &
+                         PF_SERIES_DELETED))) {
+        *ret = s;
+        return 0;
+    }
+    return series_get_locked(f, values, lens, h, ret);
+}
+
+int pf__collect_values(const pf_family *f, va_list ap, const char **vals)
+{
+    size_t i;
+
+    if (!f)
+        return pf__err(-EINVAL, "family is NULL");
+    for (i = 0; i < f->nlabels; i++) {
+        vals[i] = va_arg(ap, const char *);
+        if (!vals[i])
+            return pf__err(-EINVAL,
+                           "family \"%.60s\" has %zu labels but got %zu "
+                           "values",
+                           f->name, f->nlabels, i);
+    }
+    /* The sentinel must follow: more values than labels is an error. */
+    if (va_arg(ap, const char *) != NULL)
+        return pf__err(-EINVAL,
+                       "family \"%.60s\" has %zu labels but got more values "
+                       "(missing NULL at the end?)",
+                       f->name, f->nlabels);
+    return 0;
+}
+
+int pf__series_get_va(pf_family *f, enum pf_type type, va_list ap,
+                      pf_series **ret)
+{
+    const char *vals[PF_MAX_LABELS];
+    int r = pf__collect_values(f, ap, vals);
+
+    if (r < 0)
+        return r;
+    return pf__series_get(f, type, vals, ret);
+}
+
+int pf__series_cmp(const pf_series *x, const pf_series *y)
+{
+    /* The values are stored one after the other, each ended by a NUL,
+     * which sorts before every other byte: comparing the whole run bytewise
+     * orders by the first value, then the second, and so on. */
+    size_t n = x->vlen < y->vlen ? x->vlen : y->vlen;
+    int c = memcmp(x->values, y->values, n);
+
+    if (c)
+        return c;
+    return (x->vlen > y->vlen) - (x->vlen < y->vlen);
+}
+
+/* ---- Deletion ---------------------------------------------------------- */
+
+int pf_family_delete(pf_family *f, const char *const *values)
+{
+    size_t lens[PF_MAX_LABELS];
+    pf_series *s;
+    uint64_t h;
+    int r;
+
+    if (!f)
+        return pf__err(-EINVAL, "family is NULL");
+    if (f->fn)
+        return pf__err(-EINVAL, "callback family \"%.60s\" has no series",
+                       f->name);
+    r = check_values(f, values);
+    if (r < 0)
+        return r;
+    h = pf__hash_values(f->reg->seed, values, f->nlabels, lens);
+    pthread_mutex_lock(&f->mu);
+    s = table_find(atomic_load_explicit(&f->table, memory_order_relaxed), h,
+                   values, lens, f->nlabels);
+    if (s && !(atomic_load_explicit(&s->state, memory_order_relaxed) &
+               PF_SERIES_DELETED))
+        atomic_store_explicit(&s->state, PF_SERIES_DELETED,
+                              memory_order_release);
+    else
+        r = pf__err(-ENOENT, "family \"%.60s\" has no such series", f->name);
+    pthread_mutex_unlock(&f->mu);
+    return r;
+}
+
+int pf_family_delete_labels(pf_family *f, ...)
+{
+    const char *vals[PF_MAX_LABELS];
+    va_list ap;
+    int r;
+
+    va_start(ap, f);
+    r = pf__collect_values(f, ap, vals);
+    va_end(ap);
+    if (r < 0)
+        return r;
+    return pf_family_delete(f, vals);
+}
+
+int pf_family_clear(pf_family *f)
+{
+    size_t n;
+
+    if (!f)
+        return pf__err(-EINVAL, "family is NULL");
+    if (f->fn)
+        return pf__err(-EINVAL, "callback family \"%.60s\" has no series",
+                       f->name);
+    pthread_mutex_lock(&f->mu);
+    n = atomic_load_explicit(&f->nseries, memory_order_relaxed);
+    for (size_t i = 0; i < n; i++)
+        atomic_store_explicit(&pf__family_series_at(f, i)->state,
+                              PF_SERIES_DELETED, memory_order_release);
+    pthread_mutex_unlock(&f->mu);
+    return 0;
+}
+
+/* ---- Families ---------------------------------------------------------- */
+
+static int check_buckets(const double *b, size_t *n)
+{
+    if (!b && *n == 0)
+        return 0;
+    if (!b)
+        return pf__err(-EINVAL, "buckets is NULL but nbuckets is %zu", *n);
+    /* A trailing +Inf is implied; accept it spelled out, as Go does. */
+    if (*n > 0 && isinf(b[*n - 1]) && b[*n - 1] > 0)
+        (*n)--;
+    if (*n == 0)
+        return pf__err(-EINVAL, "a histogram needs at least one finite "
+                                "bucket");
+    if (*n > PF_MAX_BUCKETS)
+        return pf__err(-EINVAL, "%zu buckets are more than the %d allowed",
+                       *n, PF_MAX_BUCKETS);
+    for (size_t i = 0; i < *n; i++) {
+        if (!isfinite(b[i]))
+            return pf__err(-EINVAL, "bucket %zu is not a finite number",
+                           i + 1);
+        if (i > 0 && !(b[i] > b[i - 1]))
+            return pf__err(-EINVAL,
+                           "buckets must be strictly increasing (bucket %zu)",
+                           i + 1);
+    }
+    return 0;
+}
+
+static int check_labels(const char *const *labels, size_t *ret)
+{
+    size_t n = 0;
+
+    if (!labels) {
+        *ret = 0;
+        return 0;
+    }
+    for (; labels[n]; n++) {
+        int r;
+
+        if (n >= PF_MAX_LABELS)
+            return pf__err(-EINVAL, "more than %d label names",
+                           PF_MAX_LABELS);
+        r = pf__check_label_name(labels[n]);
+        if (r < 0)
+            return r;
+        for (size_t j = 0; j < n; j++)
+            if (strcmp(labels[j], labels[n]) == 0)
+                return pf__err(-EINVAL, "label name \"%.60s\" is repeated",
+                               labels[n]);
+    }
+    *ret = n;
+    return 0;
+}
+
+pf_family *pf__family_free(pf_family *f)
+{
+    pf_table *t;
+
+    if (!f)
+        return NULL;
+    t = atomic_load_explicit(&f->table, memory_order_relaxed);
+    while (t) {
+        pf_table *older = t->older;
+
+        pf__free(t);
+        t = older;
+    }
+    for (size_t k = 0; k < PF_NCHUNKS; k++)
+        pf__free(f->chunks[k]);
+    while (f->arena) {
+        pf_arena_block *next = f->arena->next;
+
+        pf__free(f->arena);
+        f->arena = next;
+    }
+    for (size_t i = 0; i < f->nlabels; i++)
+        pf__free(f->labels[i]);
+    pf__free(f->labels);
+    if (f->le)
+        for (size_t i = 0; i < f->nbuckets; i++)
+            pf__free(f->le[i]);
+    pf__free(f->le);
+    pf__free(f->bounds);
+    pf__free(f->sorted);
+    pf__free(f->name);
+    pf__free(f->help);
+    pthread_mutex_destroy(&f->mu);
+    pf__free(f);
+    return NULL;
+}
+
+bool pf__family_same(const pf_family *a, const pf_family *b)
+{
+    if (a->type != b->type || strcmp(a->help, b->help) != 0 ||
+        a->fn != b->fn || a->arg != b->arg || a->nlabels != b->nlabels ||
+        a->nbuckets != b->nbuckets)
+        return false;
+    for (size_t i = 0; i < a->nlabels; i++)
+        if (strcmp(a->labels[i], b->labels[i]) != 0)
+            return false;
+    for (size_t i = 0; i < a->nbuckets; i++)
+        if (a->bounds[i] != b->bounds[i])
+            return false;
+    return true;
+}
+
+int pf__family_new(pf_registry *reg, enum pf_type type, const char *name,
+                   const char *help, const char *const *labels,
+                   const double *buckets, size_t nbuckets,
+                   double (*fn)(void *), void *arg, pf_family **ret)
+{
+    pf_family *f;
+    size_t nlabels = 0;
+    int r;
+
+    reg = pf__registry(reg);
+    if (!reg)
+        return -ENOMEM;
+    r = pf__check_metric_name(name, type);
+    if (r < 0)
+        return r;
+    r = pf__check_help(help);
+    if (r < 0)
+        return r;
+    r = check_labels(labels, &nlabels);
+    if (r < 0)
+        return r;
+    if (type == PF_TYPE_HISTOGRAM) {
+        r = check_buckets(buckets, &nbuckets);
+        if (r < 0)
+            return r;
+        if (!buckets)
+            nbuckets = pf_buckets_default(&buckets);
+    }
+
+    f = pf__calloc(1, sizeof(*f));
+    if (!f)
+        return -ENOMEM;
+    pthread_mutex_init(&f->mu, NULL);
+    f->reg = reg;
+    f->type = type;
+    f->fn = fn;
+    f->arg = arg;
+    f->name = pf__strdup(name);
+    f->help = pf__strdup(help);
+    f->labels = pf__calloc(nlabels ? nlabels : 1, sizeof(char *));
+    if (!f->name || !f->help || !f->labels)
+        goto nomem;
+    for (f->nlabels = 0; f->nlabels < nlabels; f->nlabels++) {
+        f->labels[f->nlabels] = pf__strdup(labels[f->nlabels]);
+        if (!f->labels[f->nlabels])
+            goto nomem;
+    }
+    if (type == PF_TYPE_HISTOGRAM) {
+        f->bounds = pf__calloc(nbuckets, sizeof(double));
+        f->le = pf__calloc(nbuckets, sizeof(char *));
+        if (!f->bounds || !f->le)
+            goto nomem;
+        for (f->nbuckets = 0; f->nbuckets < nbuckets; f->nbuckets++) {
+            char tmp[PF_DOUBLE_BUFSZ];
+            size_t n = pf__fmt_double(tmp, buckets[f->nbuckets]);
+
+            f->bounds[f->nbuckets] = buckets[f->nbuckets];
+            if (!n)
+                goto nomem;
+            f->le[f->nbuckets] = pf__malloc(n + 1);
+            if (!f->le[f->nbuckets])
+                goto nomem;
+            memcpy(f->le[f->nbuckets], tmp, n);
+            f->le[f->nbuckets][n] = '\0';
+        }
+    }
+    if (!fn) {
+        atomic_init(&f->table, table_new(8));
+        if (!atomic_load_explicit(&f->table, memory_order_relaxed))
+            goto nomem;
+    }
+    return pf__registry_add(reg, f, ret);
+
+nomem:
+    pf__family_free(f);
+    return -ENOMEM;
+}

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal declarations shared by the library's source files and its unit
+ * tests. Nothing here is exported from the shared object: every function
+ * is pf__-prefixed and hidden by -fvisibility=hidden.
+ */
+#ifndef PF_INTERNAL_H
+#define PF_INTERNAL_H
+
+#include "config.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "promfile.h"
+
+#if defined(__GNUC__)
+#define PF_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define PF_LIKELY(x) __builtin_expect(!!(x), 1)
+#define PF_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define PF_PRINTF(a, b)
+#define PF_LIKELY(x) (x)
+#define PF_UNLIKELY(x) (x)
+#endif
+
+/* Series are placed on cache-line boundaries so that two hot series never
+ * share a line (no false sharing between threads updating different
+ * series). 64 bytes is the line size of x86-64 and most arm64 cores. */
+#define PF_CACHELINE 64
+
+/* The longest metric or label name accepted, in bytes. The format has no
+ * limit, but nobody needs more, and bounded names keep messages and
+ * collision checks simple. */
+#define PF_MAX_NAME 255
+
+enum pf_type {
+    PF_TYPE_COUNTER = 1,
+    PF_TYPE_GAUGE = 2,
+    PF_TYPE_HISTOGRAM = 3,
+};
+
+/* ---- alloc.c: every allocation goes through here (see test_oom.c) ---- */
+
+void *pf__malloc(size_t size);
+void *pf__calloc(size_t n, size_t size);
+void *pf__realloc(void *p, size_t size);
+void pf__free(void *p);
+char *pf__strdup(const char *s);
+
+/* Test hook: make the n-th allocation from now on fail (n >= 1), and every
+ * later one succeed; n == 0 disables. Returns how many allocations were
+ * attempted since the last call. */
+long pf__alloc_fail_nth(long n);
+
+/* ---- error.c ---- */
+
+/* Record a one-sentence message for pf_last_error() and return `code`. */
+int pf__err(int code, const char *fmt, ...) PF_PRINTF(2, 3);
+
+/* ---- validate.c ---- */
+
+bool pf__utf8_valid(const char *s, size_t len);
+/* Each returns 0, or -EINVAL with a message for pf_last_error(). */
+int pf__check_metric_name(const char *name, enum pf_type type);
+int pf__check_label_name(const char *name);
+int pf__check_help(const char *help);
+int pf__check_label_value(const char *value, size_t len);
+
+/* ---- buf.c: growable output buffer, number formatting, escaping ---- */
+
+typedef struct pf_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool failed; /* an allocation failed; later appends are dropped */
+} pf_buf;
+
+bool pf__buf_grow(pf_buf *b, size_t extra);
+void pf__buf_release(pf_buf *b);
+
+static inline void pf__buf_put(pf_buf *b, const char *s, size_t n)
+{
+    if (PF_UNLIKELY(b->cap - b->len < n) && !pf__buf_grow(b, n))
+        return;
+    __builtin_memcpy(b->data + b->len, s, n);
+    b->len += n;
+}
+
+static inline void pf__buf_putc(pf_buf *b, char c)
+{
+    if (PF_UNLIKELY(b->cap == b->len) && !pf__buf_grow(b, 1))
+        return;
+    b->data[b->len++] = c;
+}
+
+#define pf__buf_puts(b, lit) pf__buf_put((b), (lit), sizeof(lit) - 1)
+
+/* Buffer sizes big enough for any output of the formatters below. */
+#define PF_U64_BUFSZ 21
+#define PF_DOUBLE_BUFSZ 32
+
+/* Format `v` in decimal, exactly. Returns the length (no NUL written). */
+size_t pf__fmt_u64(char *dst, uint64_t v);
+/* Format `v` as Go's ParseFloat reads it back to the same double:
+ * NaN, +Inf, -Inf, integers below 2^53 as integers, other values in the
+ * shortest of %.15g/%.16g/%.17g that round-trips, in the C locale whatever
+ * the process locale is. Returns the length, or 0 if no C locale could be
+ * had (out of memory). */
+size_t pf__fmt_double(char *dst, double v);
+
+void pf__buf_put_u64(pf_buf *b, uint64_t v);
+void pf__buf_put_double(pf_buf *b, double v);
+/* HELP text: escape \ and newline only. */
+void pf__buf_put_help(pf_buf *b, const char *s, size_t n);
+/* Label values: escape \, " and newline. */
+void pf__buf_put_label_value(pf_buf *b, const char *s, size_t n);
+
+/* ---- family.c: families, series and the lock-free lookup table ---- */
+
+#define PF_SERIES_DELETED 1u
+
+typedef struct pf_series {
+    /* Counter: the exact integer part. Gauge: the value's bits.
+     * Histogram: the sum's bits. */
+    _Atomic uint64_t a;
+    /* Counter: the bits of the fractional (non-integer) part. */
+    _Atomic uint64_t b;
+    struct pf_family *fam;
+    uint64_t hash;
+    _Atomic uint32_t state; /* PF_SERIES_DELETED */
+    uint32_t vlen;          /* bytes in values[], NULs included */
+    /* Histogram: nbuckets + 1 non-cumulative counts, the last for +Inf. */
+    _Atomic uint64_t *buckets;
+    /* The label values, each followed by its NUL. */
+    char values[];
+} pf_series;
+
+/* A power-of-two open-addressing table of series pointers, probed
+ * linearly. Slots go from NULL to a series once and never change again
+ * (deleted series stay, marked), so readers need no lock. When the table
+ * grows, the old one is kept (readers may still be in it) until the
+ * family is freed. */
+typedef struct pf_table {
+    size_t mask;
+    struct pf_table *older;
+    _Atomic(pf_series *) slots[];
+} pf_table;
+
+/* Series in creation order live in chunks whose addresses never change:
+ * chunk k holds PF_CHUNK0 << k pointers. 40 chunks are more than any
+ * address space holds. */
+#define PF_CHUNK0 64
+#define PF_NCHUNKS 40
+
+typedef struct pf_arena_block {
+    struct pf_arena_block *next;
+    size_t used;
+    size_t size;
+    /* then the aligned bytes */
+} pf_arena_block;
+
+typedef struct pf_family {
+    pf_registry *reg;
+    enum pf_type type;
+    char *name;
+    char *help;
+    size_t nlabels;
+    char **labels;
+    /* Histograms: the upper bounds and their rendered le="" values. */
+    size_t nbuckets;
+    double *bounds;
+    char **le;
+    /* Callback families: the function and its argument; no series. */
+    double (*fn)(void *arg);
+    void *arg;
+
+    /* Taken to create, delete or revive series, never to look one up. */
+    pthread_mutex_t mu;
+    _Atomic(pf_table *) table;
+    size_t tcount; /* series in the table (under mu) */
+    _Atomic size_t nseries; /* series published in chunks[] */
+    pf_series **chunks[PF_NCHUNKS];
+    pf_arena_block *arena;
+
+    /* Render-side cache, under reg->render_mu: every series in label value
+     * order (deleted ones included; the renderer skips them). */
+    pf_series **sorted;
+    size_t nsorted;
+} pf_family;
+
+/* The series at creation index i (i < nseries). */
+static inline pf_series *pf__family_series_at(const pf_family *f, size_t i)
+{
+    size_t q = i + PF_CHUNK0;
+    unsigned k = (unsigned)(63 - __builtin_clzll((unsigned long long)q)) - 6;
+    return f->chunks[k][q - ((size_t)PF_CHUNK0 << k)];
+}
+
+int pf__family_new(pf_registry *reg, enum pf_type type, const char *name,
+                   const char *help, const char *const *labels,
+                   const double *buckets, size_t nbuckets,
+                   double (*fn)(void *), void *arg, pf_family **ret);
+pf_family *pf__family_free(pf_family *f);
+/* Same type, help, label names, buckets and callback? */
+bool pf__family_same(const pf_family *a, const pf_family *b);
+/* Find or create the series of `f` with `values`. `type` must match. */
+int pf__series_get(pf_family *f, enum pf_type type, const char *const *values,
+                   pf_series **ret);
+/* Collect a NULL-terminated va_list of label values for `f` into vals[]
+ * (room for PF_MAX_LABELS). Returns 0 or -EINVAL. */
+int pf__collect_values(const pf_family *f, va_list ap, const char **vals);
+/* pf__collect_values() then pf__series_get(). */
+int pf__series_get_va(pf_family *f, enum pf_type type, va_list ap,
+                      pf_series **ret);
+/* Compare two series' label values (for the render order). */
+int pf__series_cmp(const pf_series *x, const pf_series *y);
+uint64_t pf__hash_values(uint64_t seed, const char *const *values, size_t n,
+                         size_t *lens);
+
+/* Bit-cast helpers for doubles kept in _Atomic uint64_t. */
+static inline uint64_t pf__d2u(double d)
+{
+    uint64_t u;
+    __builtin_memcpy(&u, &d, sizeof(u));
+    return u;
+}
+
+static inline double pf__u2d(uint64_t u)
+{
+    double d;
+    __builtin_memcpy(&d, &u, sizeof(d));
+    return d;
+}
+
+/* Atomically add `v` to the double stored in `p`. */
+static inline void pf__atomic_add_double(_Atomic uint64_t *p, double v)
+{
+    uint64_t old = atomic_load_explicit(p, memory_order_relaxed);
+    while (!atomic_compare_exchange_weak_explicit(
+        p, &old, pf__d2u(pf__u2d(old) + v), memory_order_relaxed,
+        memory_order_relaxed))
+        ;
+}
+
+/* ---- registry.c ---- */
+
+struct pf_registry {
+    /* Families and constant labels. */
+    pthread_mutex_t mu;
+    pf_family **fams; /* sorted by name */
+    size_t nfams;
+    size_t capfams;
+    char **const_names; /* sorted by name */
+    char **const_values;
+    size_t nconst;
+    uint64_t seed; /* hash seed of every family's table */
+    bool is_default;
+    /* Serializes renders: they share the families' sorted caches. */
+    pthread_mutex_t render_mu;
+};
+
+/* Resolve NULL to the default registry. */
+pf_registry *pf__registry(pf_registry *reg);
+/* Register `f` (already validated) in reg, or hand back an identical one.
+ * On success the registry owns f, or f was freed and *ret is the twin. */
+int pf__registry_add(pf_registry *reg, pf_family *f, pf_family **ret);
+
+/* ---- render.c ---- */
+
+int pf__render(pf_registry *reg, pf_buf *out);
+
+#endif /* PF_INTERNAL_H */

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * promfile.h - Prometheus metrics kept in process, rendered as text format
+ * 0.0.4 for node_exporter's textfile collector.
+ *
+ * This header is the contract: each declaration says what the call does,
+ * who owns what, what it returns and how it behaves under threads (the MT
+ * tags use the words of attributes(7)). The model behind it is described
+ * in libpromfile(7); each function has a section 3 man page.
+ *
+ * Conventions:
+ *   - Every call that can fail returns int: >= 0 on success, a negative
+ *     errno on failure. Output parameters are written only on success.
+ *   - A NULL registry means the process-wide default registry.
+ *   - Strings passed in are copied unless said otherwise.
+ *   - Handles (families and series) are owned by their registry and stay
+ *     valid until the registry is freed.
+ *   - The library never prints, logs, exits or aborts on bad input.
+ */
+#ifndef PROMFILE_H
+#define PROMFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PF_VERSION_MAJOR 0
+#define PF_VERSION_MINOR 1
+#define PF_VERSION_MICRO 0
+#define PF_VERSION "0.1.0"
+#define PF_VERSION_HEX                                                     \
+    ((PF_VERSION_MAJOR << 16) | (PF_VERSION_MINOR << 8) | PF_VERSION_MICRO)
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define PF_EXPORT __attribute__((visibility("default")))
+#define PF_SENTINEL __attribute__((sentinel))
+#else
+#define PF_EXPORT
+#define PF_SENTINEL
+#endif
+
+/* The most label names a family may have. */
+#define PF_MAX_LABELS 32
+/* The most buckets (not counting +Inf) a histogram may have. */
+#define PF_MAX_BUCKETS 512
+
+typedef struct pf_registry pf_registry;
+typedef struct pf_family pf_family;
+typedef struct pf_counter pf_counter;
+typedef struct pf_gauge pf_gauge;
+typedef struct pf_histogram pf_histogram;
+
+/* ---- Library ---------------------------------------------------------- */
+
+/* The library's version, e.g. "0.1.0": that of the shared object actually
+ * loaded, which may differ from PF_VERSION. Static storage.  MT-Safe. */
+PF_EXPORT const char *pf_version(void);
+
+/* A static English description of the negative errno `err` (the sign is
+ * ignored), e.g. pf_strerror(-EINVAL). Never NULL.  MT-Safe. */
+PF_EXPORT const char *pf_strerror(int err);
+
+/* A one-sentence description of the last call in this thread that failed
+ * with bad input, e.g. 'label name "__x" starts with "__", which is
+ * reserved'. Like errno, it is per thread, and only meaningful right after
+ * a call returned an error; "" when there is none. Borrowed until the
+ * next failing call in this thread.  MT-Safe. */
+PF_EXPORT const char *pf_last_error(void);
+
+/* ---- Registries ------------------------------------------------------- */
+
+/* Create an empty registry. The caller owns it and frees it with
+ * pf_registry_free(). Returns 0 or -ENOMEM.  MT-Safe. */
+PF_EXPORT int pf_registry_new(pf_registry **ret);
+
+/* Free `reg` and every family and series in it; all their handles become
+ * invalid. NULL and the default registry are ignored. Returns NULL.
+ * MT-Unsafe(reg): no other thread may use reg or its handles meanwhile. */
+PF_EXPORT pf_registry *pf_registry_free(pf_registry *reg);
+
+/* The process-wide default registry, created on first use, never freed.
+ * Passing NULL as a registry to any call means this one. Returns NULL only
+ * if it could not be allocated.  MT-Safe. */
+PF_EXPORT pf_registry *pf_registry_default(void);
+
+/* Add the constant label `name`=`value` to every series `reg` renders,
+ * e.g. an instance or site name. Setting an existing name replaces its
+ * value; a NULL value removes it. Returns 0, -EINVAL (bad name or value,
+ * see pf_last_error()), -EEXIST (a family of reg already uses the label
+ * name) or -ENOMEM.  MT-Safe. */
+PF_EXPORT int pf_registry_set_label(pf_registry *reg, const char *name,
+                                    const char *value);
+
+/* Render every family of `reg` as Prometheus text format 0.0.4: families
+ * sorted by name, series by label values, a final newline. On success
+ * *retbuf is a NUL-terminated string the caller must free() and *retlen
+ * (if not NULL) its length. Callback metrics are called during the call,
+ * with no library lock held. Returns 0, -EINVAL or -ENOMEM.
+ * MT-Safe: safe against concurrent updates, series creation and other
+ * renders; a render shows each series as it was at one instant. */
+PF_EXPORT int pf_registry_render(pf_registry *reg, char **retbuf,
+                                 size_t *retlen);
+
+/* Like pf_registry_render(), but write the text to `f`. Returns 0,
+ * -EINVAL, -ENOMEM, or -EIO if writing to f failed.  MT-Safe. */
+PF_EXPORT int pf_registry_render_file(pf_registry *reg, FILE *f);
+
+#ifdef __GNUC__
+/* For __attribute__((cleanup(pf_registry_freep))). */
+static inline void pf_registry_freep(pf_registry **reg)
+{
+    if (reg && *reg)
+        *reg = pf_registry_free(*reg);
+}
+#endif
+
+/* ---- Families --------------------------------------------------------- */
+
+/* Register a counter family `name` with HELP text `help` and the label
+ * names in the NULL-terminated array `labels` (NULL for none), all copied.
+ * The name must be a valid metric name that follows the naming rules
+ * promtool checks (a counter's ends in "_total"); see pf_family_new(3).
+ * Registering a name again with the same type, help and labels hands back
+ * the existing family; anything else with that name fails with -EEXIST.
+ * On success *ret (which may be NULL) is the family, owned by reg.
+ * Returns 0, -EINVAL, -EEXIST or -ENOMEM.  MT-Safe. */
+PF_EXPORT int pf_counter_family_new(pf_registry *reg, const char *name,
+                                    const char *help,
+                                    const char *const *labels,
+                                    pf_family **ret);
+
+/* As pf_counter_family_new(), for a gauge family.  MT-Safe. */
+PF_EXPORT int pf_gauge_family_new(pf_registry *reg, const char *name,
+                                  const char *help, const char *const *labels,
+                                  pf_family **ret);
+
+/* As pf_counter_family_new(), for a histogram family with the `nbuckets`
+ * strictly increasing, finite upper bounds in `buckets` (copied; the +Inf
+ * bucket is implied). buckets == NULL with nbuckets == 0 selects the
+ * default buckets (see pf_buckets_default()). Returns 0, -EINVAL, -EEXIST
+ * or -ENOMEM.  MT-Safe. */
+PF_EXPORT int pf_histogram_family_new(pf_registry *reg, const char *name,
+                                      const char *help,
+                                      const char *const *labels,
+                                      const double *buckets, size_t nbuckets,
+                                      pf_family **ret);
+
+/* Register an unlabeled counter (or gauge) whose value `fn(arg)` returns
+ * each time the registry is rendered. fn is called with no library lock
+ * held, possibly from several threads at once; it must not free the
+ * registry. A counter function must return a finite value >= 0 (or +Inf);
+ * anything else leaves the sample out of that render. `arg` is borrowed.
+ * Returns 0, -EINVAL, -EEXIST or -ENOMEM.  MT-Safe. */
+PF_EXPORT int pf_counter_func_new(pf_registry *reg, const char *name,
+                                  const char *help, double (*fn)(void *arg),
+                                  void *arg, pf_family **ret);
+PF_EXPORT int pf_gauge_func_new(pf_registry *reg, const char *name,
+                                const char *help, double (*fn)(void *arg),
+                                void *arg, pf_family **ret);
+
+/* Remove the series with the label values `values` (an array of as many
+ * strings as the family has labels) from `fam`'s output. Handles to it
+ * stay valid; looking the same values up again brings the series back,
+ * starting from zero. Returns 0, -ENOENT (no such series) or -EINVAL.
+ * MT-Safe. */
+PF_EXPORT int pf_family_delete(pf_family *fam, const char *const *values);
+
+/* As pf_family_delete(), with the values as arguments ending in NULL. */
+PF_EXPORT int pf_family_delete_labels(pf_family *fam, ...) PF_SENTINEL;
+
+/* Remove every series of `fam`, as pf_family_delete() does for one.
+ * Returns 0 or -EINVAL.  MT-Safe. */
+PF_EXPORT int pf_family_clear(pf_family *fam);
+
+/* ---- Counters --------------------------------------------------------- */
+
+/* Register an unlabeled counter family and return its one series in *ret
+ * (a shorthand for pf_counter_family_new() + pf_counter_with()).
+ * Returns 0, -EINVAL, -EEXIST or -ENOMEM.  MT-Safe. */
+PF_EXPORT int pf_counter_new(pf_registry *reg, const char *name,
+                             const char *help, pf_counter **ret);
+
+/* Find the series of counter family `fam` with the label values `values`
+ * (an array of as many valid UTF-8 strings as fam has labels; NULL when it
+ * has none), creating it at 0 if it does not exist, so that it is
+ * exported before its first event. *ret is a handle owned by the
+ * registry, valid until it is freed. Finding an existing series takes no
+ * lock and allocates nothing. Returns 0, -EINVAL (wrong family type,
+ * invalid UTF-8) or -ENOMEM.  MT-Safe. */
+PF_EXPORT int pf_counter_with(pf_family *fam, const char *const *values,
+                              pf_counter **ret);
+
+/* As pf_counter_with(), with the label values as arguments ending in
+ * NULL: pf_counter_with_labels(fam, &c, "imap", "plain", "ok", NULL).
+ * Too few or too many values give -EINVAL.  MT-Safe. */
+PF_EXPORT int pf_counter_with_labels(pf_family *fam, pf_counter **ret, ...)
+    PF_SENTINEL;
+
+/* Add 1 to counter `c`. One lock-free atomic operation: no lock, no
+ * allocation. Returns 0, or -EINVAL if c is NULL.
+ * MT-Safe, AS-Safe. */
+PF_EXPORT int pf_counter_inc(pf_counter *c);
+
+/* Add `v` to counter `c`. Whole numbers are counted exactly in 64 bits
+ * (wrapping past 2^64-1); fractions are kept in a separate floating-point
+ * sum. Returns 0, or -EINVAL if v is negative or NaN.
+ * MT-Safe, AS-Safe. */
+PF_EXPORT int pf_counter_add(pf_counter *c, double v);
+
+/* Add the exact integer `v` to counter `c`.  MT-Safe, AS-Safe. */
+PF_EXPORT int pf_counter_add_u64(pf_counter *c, uint64_t v);
+
+/* Store the counter's current value in *ret (as a double, which is exact
+ * below 2^53). Returns 0 or -EINVAL.  MT-Safe, AS-Safe. */
+PF_EXPORT int pf_counter_value(const pf_counter *c, double *ret);
+
+/* Look up (creating if needed) the series with the given label values and
+ * add 1 (or `v`) to it: pf_counter_inc_labels(fam, "imap", "plain", "ok",
+ * NULL). Returns what pf_counter_with() and pf_counter_add() return.
+ * MT-Safe. */
+PF_EXPORT int pf_counter_inc_labels(pf_family *fam, ...) PF_SENTINEL;
+PF_EXPORT int pf_counter_add_labels(pf_family *fam, double v, ...)
+    PF_SENTINEL;
+
+/* ---- Gauges ----------------------------------------------------------- */
+
+/* As pf_counter_new(), pf_counter_with() and pf_counter_with_labels(), for
+ * gauges.  MT-Safe. */
+PF_EXPORT int pf_gauge_new(pf_registry *reg, const char *name,
+                           const char *help, pf_gauge **ret);
+PF_EXPORT int pf_gauge_with(pf_family *fam, const char *const *values,
+                            pf_gauge **ret);
+PF_EXPORT int pf_gauge_with_labels(pf_family *fam, pf_gauge **ret, ...)
+    PF_SENTINEL;
+
+/* Set gauge `g` to `v`, add 1, subtract 1, add `v`, subtract `v`, or set
+ * it to the current Unix time in seconds (CLOCK_REALTIME, with fraction).
+ * Any double is accepted, NaN and infinities included. Each is one
+ * lock-free atomic operation (a compare-and-swap loop for the arithmetic).
+ * Return 0, or -EINVAL if g is NULL (or the clock fails).
+ * MT-Safe, AS-Safe. */
+PF_EXPORT int pf_gauge_set(pf_gauge *g, double v);
+PF_EXPORT int pf_gauge_inc(pf_gauge *g);
+PF_EXPORT int pf_gauge_dec(pf_gauge *g);
+PF_EXPORT int pf_gauge_add(pf_gauge *g, double v);
+PF_EXPORT int pf_gauge_sub(pf_gauge *g, double v);
+PF_EXPORT int pf_gauge_set_to_current_time(pf_gauge *g);
+
+/* Store the gauge's current value in *ret. Returns 0 or -EINVAL.
+ * MT-Safe, AS-Safe. */
+PF_EXPORT int pf_gauge_value(const pf_gauge *g, double *ret);
+
+/* Look up (creating if needed) a series and update it in one call.
+ * MT-Safe. */
+PF_EXPORT int pf_gauge_set_labels(pf_family *fam, double v, ...) PF_SENTINEL;
+PF_EXPORT int pf_gauge_add_labels(pf_family *fam, double v, ...) PF_SENTINEL;
+PF_EXPORT int pf_gauge_inc_labels(pf_family *fam, ...) PF_SENTINEL;
+PF_EXPORT int pf_gauge_dec_labels(pf_family *fam, ...) PF_SENTINEL;
+
+/* ---- Histograms ------------------------------------------------------- */
+
+/* As pf_counter_new(), pf_counter_with() and pf_counter_with_labels(), for
+ * histograms; pf_histogram_new() takes buckets as
+ * pf_histogram_family_new() does.  MT-Safe. */
+PF_EXPORT int pf_histogram_new(pf_registry *reg, const char *name,
+                               const char *help, const double *buckets,
+                               size_t nbuckets, pf_histogram **ret);
+PF_EXPORT int pf_histogram_with(pf_family *fam, const char *const *values,
+                                pf_histogram **ret);
+PF_EXPORT int pf_histogram_with_labels(pf_family *fam, pf_histogram **ret,
+                                       ...) PF_SENTINEL;
+
+/* Record the observation `v` in histogram `h`: the bucket count and the
+ * sum are updated with lock-free atomic operations. Every render shows
+ * cumulative buckets whose +Inf bucket equals _count, even while other
+ * threads observe. Returns 0, or -EINVAL if h is NULL or v is NaN.
+ * MT-Safe, AS-Safe. */
+PF_EXPORT int pf_histogram_observe(pf_histogram *h, double v);
+
+/* Look up (creating if needed) a series and observe `v` in it.  MT-Safe. */
+PF_EXPORT int pf_histogram_observe_labels(pf_family *fam, double v, ...)
+    PF_SENTINEL;
+
+/* The default buckets, client_golang's DefBuckets: .005, .01, .025, .05,
+ * .1, .25, .5, 1, 2.5, 5, 10 (seconds). *ret (if not NULL) points to
+ * static storage. Returns the number of buckets.  MT-Safe. */
+PF_EXPORT size_t pf_buckets_default(const double **ret);
+
+/* Fill ret[0..count-1] with `count` buckets: start, start+width, ...
+ * (linear) or start, start*factor, ... (exponential). Returns 0, or
+ * -EINVAL if count is 0 or over PF_MAX_BUCKETS, width <= 0, start <= 0 or
+ * factor <= 1 (exponential), or a bound is not finite.  MT-Safe. */
+PF_EXPORT int pf_buckets_linear(double start, double width, size_t count,
+                                double *ret);
+PF_EXPORT int pf_buckets_exponential(double start, double factor,
+                                     size_t count, double *ret);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PROMFILE_H */

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Rendering a registry as Prometheus text format 0.0.4, the dialect
+ * node_exporter's textfile collector parses (../shared/TEXTFILE.md):
+ * families sorted by name, each one contiguous block with one HELP and one
+ * TYPE line, series sorted by label values, no timestamps, a final newline.
+ *
+ * The renderer takes no lock that updates or lookups take. It reads each
+ * family's creation-order series list up to the count published with
+ * release, and keeps per family a sorted copy that it merges new series
+ * into, so that a steady-state render is linear in the number of series.
+ */
+#include "pf-internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_series_ptr(const void *a, const void *b)
+{
+    return pf__series_cmp(*(pf_series *const *)a, *(pf_series *const *)b);
+}
+
+/* Bring f->sorted up to date with the series created since the last
+ * render. Under reg->render_mu. */
+static int update_sorted(pf_family *f)
+{
+    size_t n = atomic_load_explicit(&f->nseries, memory_order_acquire);
+    size_t old = f->nsorted, k = n - old;
+    pf_series **tmp, **s;
+    size_t i, j, w;
+
+    if (k == 0)
+        return 0;
+    tmp = pf__malloc(k * sizeof(*tmp));
+    if (!tmp)
+        return -ENOMEM;
+    for (i = 0; i < k; i++)
+        tmp[i] = pf__family_series_at(f, old + i);
+    qsort(tmp, k, sizeof(*tmp), cmp_series_ptr);
+    s = pf__realloc(f->sorted, n * sizeof(*s));
+    if (!s) {
+        pf__free(tmp);
+        return -ENOMEM;
+    }
+    /* Merge from the back, in place. */
+    i = old;
+    j = k;
+    w = n;
+    while (j > 0) {
+        if (i > 0 && pf__series_cmp(s[i - 1], tmp[j - 1]) > 0)
+            s[--w] = s[--i];
+        else
+            s[--w] = tmp[--j];
+    }
+    f->sorted = s;
+    f->nsorted = n;
+    pf__free(tmp);
+    return 0;
+}
+
+typedef struct render_ctx {
+    pf_buf *out;
+    const char *consts; /* name="value",... of the constant labels */
+    size_t nconsts;
+} render_ctx;
+
+static void put_name(pf_buf *b, const pf_family *f, const char *suffix,
+                     size_t n)
+{
+    pf__buf_put(b, f->name, strlen(f->name));
+    pf__buf_put(b, suffix, n);
+}
+
+/* name="value",... for the series' labels and the constant labels, without
+ * braces. */
+static void put_label_pairs(const render_ctx *c, const pf_family *f,
+                            const pf_series *s)
+{
+    pf_buf *b = c->out;
+    const char *p = s ? s->values : NULL;
+
+    for (size_t i = 0; i < f->nlabels; i++) {
+        size_t len = strlen(p);
+
+        if (i)
+            pf__buf_putc(b, ',');
+        pf__buf_put(b, f->labels[i], strlen(f->labels[i]));
+        pf__buf_puts(b, "=\"");
+        pf__buf_put_label_value(b, p, len);
+        pf__buf_putc(b, '"');
+        p += len + 1;
+    }
+    if (c->nconsts) {
+        if (f->nlabels)
+            pf__buf_putc(b, ',');
+        pf__buf_put(b, c->consts, c->nconsts);
+    }
+}
+
+static void put_header(const render_ctx *c, const pf_family *f)
+{
+    static const char *const types[] = {
+        [PF_TYPE_COUNTER] = "counter",
+        [PF_TYPE_GAUGE] = "gauge",
+        [PF_TYPE_HISTOGRAM] = "histogram",
+    };
+    pf_buf *b = c->out;
+    const char *t = types[f->type];
+
+    pf__buf_puts(b, "# HELP ");
+    put_name(b, f, "", 0);
+    pf__buf_putc(b, ' ');
+    pf__buf_put_help(b, f->help, strlen(f->help));
+    pf__buf_puts(b, "\n# TYPE ");
+    put_name(b, f, "", 0);
+    pf__buf_putc(b, ' ');
+    pf__buf_put(b, t, strlen(t));
+    pf__buf_putc(b, '\n');
+}
+
+/* name{labels} for a counter or gauge sample. */
+static void put_sample_start(const render_ctx *c, const pf_family *f,
+                             const pf_series *s)
+{
+    put_name(c->out, f, "", 0);
+    if (f->nlabels || c->nconsts) {
+        pf__buf_putc(c->out, '{');
+        put_label_pairs(c, f, s);
+        pf__buf_putc(c->out, '}');
+    }
+    pf__buf_putc(c->out, ' ');
+}
+
+static void put_counter(const render_ctx *c, const pf_family *f,
+                        const pf_series *s)
+{
+    uint64_t n = atomic_load_explicit(&s->a, memory_order_relaxed);
+    uint64_t fb = atomic_load_explicit(&s->b, memory_order_relaxed);
+
+    put_sample_start(c, f, s);
+    /* Whole counts are exact in 64 bits; only a counter that was given
+     * fractions is rendered through a double. */
+    if (fb == 0)
+        pf__buf_put_u64(c->out, n);
+    else
+        pf__buf_put_double(c->out, (double)n + pf__u2d(fb));
+    pf__buf_putc(c->out, '\n');
+}
+
+static void put_gauge(const render_ctx *c, const pf_family *f,
+                      const pf_series *s)
+{
+    put_sample_start(c, f, s);
+    pf__buf_put_double(
+        c->out, pf__u2d(atomic_load_explicit(&s->a, memory_order_relaxed)));
+    pf__buf_putc(c->out, '\n');
+}
+
+/* One histogram series. The buckets are read first (acquire), then the
+ * sum: an observation adds to the sum before its bucket (release), so the
+ * sum covers at least every observation counted. _count is the total of
+ * the buckets read, so +Inf == _count and the buckets are cumulative in
+ * every render, whatever other threads do meanwhile. */
+static void put_histogram(const render_ctx *c, const pf_family *f,
+                          const pf_series *s)
+{
+    pf_buf *b = c->out;
+    uint64_t cum = 0;
+    size_t off = 0, len = 0;
+    bool has_labels = f->nlabels || c->nconsts;
+
+    for (size_t i = 0; i <= f->nbuckets; i++) {
+        cum += atomic_load_explicit(&s->buckets[i], memory_order_acquire);
+        put_name(b, f, "_bucket{", 8);
+        if (i == 0) {
+            /* Render the label pairs once; copy them for later lines. */
+            off = b->len;
+            put_label_pairs(c, f, s);
+            len = b->len - off;
+        } else if (pf__buf_grow(b, len)) {
+            memcpy(b->data + b->len, b->data + off, len);
+            b->len += len;
+        }
+        if (has_labels)
+            pf__buf_putc(b, ',');
+        pf__buf_puts(b, "le=\"");
+        if (i < f->nbuckets)
+            pf__buf_put(b, f->le[i], strlen(f->le[i]));
+        else
+            pf__buf_puts(b, "+Inf");
+        pf__buf_puts(b, "\"} ");
+        pf__buf_put_u64(b, cum);
+        pf__buf_putc(b, '\n');
+    }
+    put_name(b, f, "_sum", 4);
+    if (has_labels) {
+        pf__buf_putc(b, '{');
+        if (pf__buf_grow(b, len)) {
+            memcpy(b->data + b->len, b->data + off, len);
+            b->len += len;
+        }
+        pf__buf_putc(b, '}');
+    }
+    pf__buf_putc(b, ' ');
+    pf__buf_put_double(
+        b, pf__u2d(atomic_load_explicit(&s->a, memory_order_relaxed)));
+    pf__buf_putc(b, '\n');
+    put_name(b, f, "_count", 6);
+    if (has_labels) {
+        pf__buf_putc(b, '{');
+        if (pf__buf_grow(b, len)) {
+            memcpy(b->data + b->len, b->data + off, len);
+            b->len += len;
+        }
+        pf__buf_putc(b, '}');
+    }
+    pf__buf_putc(b, ' ');
+    pf__buf_put_u64(b, cum);
+    pf__buf_putc(b, '\n');
+}
+
+static int render_family(const render_ctx *c, pf_family *f)
+{
+    bool header = false;
+    int r;
+
+    r = update_sorted(f);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < f->nsorted; i++) {
+        const pf_series *s = f->sorted[i];
+
+        if (atomic_load_explicit(&s->state, memory_order_acquire) &
+            PF_SERIES_DELETED)
+            continue;
+        /* A family without visible series is left out altogether. */
+        if (!header) {
+            put_header(c, f);
+            header = true;
+        }
+        switch (f->type) {
+        case PF_TYPE_COUNTER:
+            put_counter(c, f, s);
+            break;
+        case PF_TYPE_GAUGE:
+            put_gauge(c, f, s);
+            break;
+        case PF_TYPE_HISTOGRAM:
+            put_histogram(c, f, s);
+            break;
+        }
+    }
+    return 0;
+}
+
+static void render_func(const render_ctx *c, const pf_family *f, double v)
+{
+    /* A counter can only go up from zero: a callback that says otherwise
+     * has its sample left out rather than written wrong. */
+    if (f->type == PF_TYPE_COUNTER && !(v >= 0))
+        return;
+    put_header(c, f);
+    put_sample_start(c, f, NULL);
+    pf__buf_put_double(c->out, v);
+    pf__buf_putc(c->out, '\n');
+}
+
+int pf__render(pf_registry *reg, pf_buf *out)
+{
+    pf_family **fams = NULL;
+    double *vals = NULL;
+    pf_buf consts = {0};
+    size_t n;
+    render_ctx c;
+    int r = 0;
+
+    reg = pf__registry(reg);
+    if (!reg)
+        return -ENOMEM;
+
+    /* Copy the family list and the constant labels under the registry
+     * lock; render without it. */
+    pthread_mutex_lock(&reg->mu);
+    n = reg->nfams;
+    fams = pf__malloc(n * sizeof(*fams));
+    vals = pf__malloc(n * sizeof(*vals));
+    if (fams && vals) {
+        memcpy(fams, reg->fams, n * sizeof(*fams));
+        for (size_t i = 0; i < reg->nconst; i++) {
+            const char *v = reg->const_values[i];
+
+            if (i)
+                pf__buf_putc(&consts, ',');
+            pf__buf_put(&consts, reg->const_names[i],
+                        strlen(reg->const_names[i]));
+            pf__buf_puts(&consts, "=\"");
+            pf__buf_put_label_value(&consts, v, strlen(v));
+            pf__buf_putc(&consts, '"');
+        }
+    }
+    pthread_mutex_unlock(&reg->mu);
+    if (!fams || !vals || consts.failed) {
+        r = -ENOMEM;
+        goto out;
+    }
+
+    /* Callbacks run with no lock held: they may use the library. */
+    for (size_t i = 0; i < n; i++)
+        if (fams[i]->fn)
+            vals[i] = fams[i]->fn(fams[i]->arg);
+
+    c.out = out;
+    c.consts = consts.data;
+    c.nconsts = consts.len;
+    pthread_mutex_lock(&reg->render_mu);
+    for (size_t i = 0; i < n && r == 0; i++) {
+        if (fams[i]->fn)
+            render_func(&c, fams[i], vals[i]);
+        else
+            r = render_family(&c, fams[i]);
+    }
+    pthread_mutex_unlock(&reg->render_mu);
+    if (r == 0 && out->failed)
+        r = -ENOMEM;
+out:
+    pf__free(fams);
+    pf__free(vals);
+    pf__buf_release(&consts);
+    return r;
+}

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Validation of names, HELP texts and label values, so that nothing the
+ * library renders can be rejected by node_exporter or flagged by
+ * `promtool check metrics` (rules: ../shared/TEXTFILE.md; promtool's
+ * naming lints are those of client_golang's testutil/promlint).
+ */
+#include "pf-internal.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* Names are quoted in messages; cut them so the sentence survives. */
+#define NAMEFMT "\"%.60s\""
+
+bool pf__utf8_valid(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    const unsigned char *end = s + len;
+
+    /* Well-formed UTF-8 per RFC 3629 / Unicode table 3-7: no overlong
+     * forms, no surrogates (U+D800..U+DFFF), nothing above U+10FFFF.
+     * This is what Go's utf8.ValidString accepts. */
+    while (s < end) {
+        unsigned char c = *s;
+        size_t n;
+        unsigned char lo = 0x80, hi = 0xBF;
+
+        if (c < 0x80) {
+            s++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2;
+            if (c == 0xE0)
+                lo = 0xA0;
+            else if (c == 0xED)
+                hi = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3;
+            if (c == 0xF0)
+                lo = 0x90;
+            else if (c == 0xF4)
+                hi = 0x8F;
+        } else {
+            return false;
+        }
+        if ((size_t)(end - s) <= n)
+            return false;
+        if (s[1] < lo || s[1] > hi)
+            return false;
+        for (size_t i = 2; i <= n; i++)
+            if (s[i] < 0x80 || s[i] > 0xBF)
+                return false;
+        s += n + 1;
+    }
+    return true;
+}
+
+static bool is_alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* promlint's camelCase rule: a lower-case letter followed by an upper. */
+static bool has_camel_case(const char *s)
+{
+    for (; s[0] && s[1]; s++)
+        if (s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'A' && s[1] <= 'Z')
+            return true;
+    return false;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+
+    return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+/* Does the name, split at '_', contain the word `w` (compared in lower
+ * case, as promlint does)? Only words after the first count, because
+ * promlint looks for "_w_" and a "_w" suffix. */
+static bool has_word(const char *name, const char *w)
+{
+    size_t m = strlen(w);
+
+    for (const char *p = strchr(name, '_'); p; p = strchr(p + 1, '_')) {
+        size_t i;
+
+        for (i = 0; i < m; i++) {
+            char c = p[1 + i];
+
+            if (c >= 'A' && c <= 'Z')
+                c = (char)(c - 'A' + 'a');
+            if (c != w[i])
+                break;
+        }
+        if (i == m && (p[1 + m] == '_' || p[1 + m] == '\0'))
+            return true;
+    }
+    return false;
+}
+
+/* promlint's unit rules: a word that is a known unit must be its base
+ * unit; a prefixed unit ("milliseconds", "kilobytes") never is. */
+static const struct {
+    const char *unit;
+    const char *base;
+} units[] = {
+    {"amperes", "amperes"}, {"bytes", "bytes"},     {"celsius", "celsius"},
+    {"grams", "grams"},     {"joules", "joules"},   {"kelvin", "kelvin"},
+    {"meters", "meters"},   {"metres", "metres"},   {"seconds", "seconds"},
+    {"volts", "volts"},     {"minutes", "seconds"}, {"hours", "seconds"},
+    {"days", "seconds"},    {"weeks", "seconds"},   {"kelvins", "kelvin"},
+    {"fahrenheit", "celsius"}, {"rankine", "celsius"}, {"inches", "meters"},
+    {"yards", "meters"},    {"miles", "meters"},    {"bits", "bytes"},
+    {"calories", "joules"}, {"pounds", "grams"},    {"ounces", "grams"},
+};
+
+static const char *const unit_prefixes[] = {
+    "pico", "nano", "micro", "milli", "centi", "deci", "deca", "hecto", "kilo",
+    "kibi", "mega", "mibi", "giga", "gibi", "tera", "tebi", "peta", "pebi",
+};
+
+static const char *const unit_abbreviations[] = {
+    "s", "ms", "us", "ns", "sec", "b", "kb", "mb", "gb", "tb", "pb",
+    "m", "h", "d",
+};
+
+static const char *const type_words[] = {
+    "counter", "gauge", "histogram", "summary", "untyped", "gauge_histogram",
+};
+
+/* Check one '_'-separated word of a metric name against the unit table.
+ * Returns the base unit to suggest, or NULL when the word is fine. */
+static const char *bad_unit(const char *w, size_t n)
+{
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        size_t un = strlen(units[i].unit);
+
+        if (un == n && memcmp(w, units[i].unit, n) == 0)
+            return strcmp(units[i].unit, units[i].base) ? units[i].base
+                                                        : NULL;
+        for (size_t j = 0;
+             j < sizeof(unit_prefixes) / sizeof(unit_prefixes[0]); j++) {
+            size_t pn = strlen(unit_prefixes[j]);
+
+            if (pn + un == n && memcmp(w, unit_prefixes[j], pn) == 0 &&
+                memcmp(w + pn, units[i].unit, un) == 0)
+                return units[i].base;
+        }
+    }
+    return NULL;
+}
+
+static int check_name_lints(const char *name, enum pf_type type)
+{
+    if (strchr(name, ':'))
+        return pf__err(-EINVAL,
+                       "metric name " NAMEFMT " contains ':', which is "
+                       "reserved for recording rules",
+                       name);
+    if (has_camel_case(name))
+        return pf__err(-EINVAL,
+                       "metric name " NAMEFMT " is camelCase; use "
+                       "snake_case",
+                       name);
+    if (type == PF_TYPE_COUNTER && !ends_with(name, "_total"))
+        return pf__err(-EINVAL,
+                       "counter name " NAMEFMT " does not end in \"_total\"",
+                       name);
+    if (type != PF_TYPE_COUNTER && ends_with(name, "_total"))
+        return pf__err(-EINVAL,
+                       "name " NAMEFMT " ends in \"_total\", which is for "
+                       "counters",
+                       name);
+    if (type != PF_TYPE_HISTOGRAM &&
+        (ends_with(name, "_bucket") || ends_with(name, "_count") ||
+         ends_with(name, "_sum")))
+        return pf__err(-EINVAL,
+                       "name " NAMEFMT " ends in a suffix reserved for "
+                       "histograms and summaries",
+                       name);
+    for (size_t i = 0; i < sizeof(type_words) / sizeof(type_words[0]); i++)
+        if (has_word(name, type_words[i]))
+            return pf__err(-EINVAL,
+                           "metric name " NAMEFMT " contains the type "
+                           "name \"%s\"",
+                           name, type_words[i]);
+    for (size_t i = 0;
+         i < sizeof(unit_abbreviations) / sizeof(unit_abbreviations[0]); i++)
+        if (has_word(name, unit_abbreviations[i]))
+            return pf__err(-EINVAL,
+                           "metric name " NAMEFMT " contains the "
+                           "abbreviated unit \"%s\"; spell out base units "
+                           "such as seconds or bytes",
+                           name, unit_abbreviations[i]);
+    for (const char *w = name; *w;) {
+        size_t n = strcspn(w, "_");
+        char lower[32];
+        const char *base;
+
+        if (n > 0 && n < sizeof(lower)) {
+            for (size_t i = 0; i < n; i++)
+                lower[i] = (char)((w[i] >= 'A' && w[i] <= 'Z')
+                                      ? w[i] - 'A' + 'a'
+                                      : w[i]);
+            base = bad_unit(lower, n);
+            if (base)
+                return pf__err(-EINVAL,
+                               "metric name " NAMEFMT " uses the unit "
+                               "\"%.*s\"; use the base unit \"%s\"",
+                               name, (int)n, w, base);
+        }
+        w += n;
+        if (*w == '_')
+            w++;
+    }
+    return 0;
+}
+
+int pf__check_metric_name(const char *name, enum pf_type type)
+{
+    if (!name || !*name)
+        return pf__err(-EINVAL, "metric name is empty");
+    if (strlen(name) > PF_MAX_NAME)
+        return pf__err(-EINVAL, "metric name " NAMEFMT " is longer than %d "
+                       "bytes", name, PF_MAX_NAME);
+    if (!is_alpha(name[0]) && name[0] != ':')
+        return pf__err(-EINVAL,
+                       "metric name " NAMEFMT " must start with a letter, "
+                       "'_' or ':'",
+                       name);
+    for (const char *p = name + 1; *p; p++)
+        if (!is_alpha(*p) && !is_digit(*p) && *p != ':')
+            return pf__err(-EINVAL,
+                           "metric name " NAMEFMT " contains a character "
+                           "other than [a-zA-Z0-9_:]",
+                           name);
+    if (name[0] == '_' && name[1] == '_')
+        return pf__err(-EINVAL,
+                       "metric name " NAMEFMT " starts with \"__\", which is "
+                       "reserved",
+                       name);
+    return check_name_lints(name, type);
+}
+
+int pf__check_label_name(const char *name)
+{
+    if (!name || !*name)
+        return pf__err(-EINVAL, "label name is empty");
+    if (strlen(name) > PF_MAX_NAME)
+        return pf__err(-EINVAL, "label name " NAMEFMT " is longer than %d "
+                       "bytes", name, PF_MAX_NAME);
+    if (!is_alpha(name[0]))
+        return pf__err(-EINVAL,
+                       "label name " NAMEFMT " must start with a letter or "
+                       "'_'",
+                       name);
+    for (const char *p = name + 1; *p; p++)
+        if (!is_alpha(*p) && !is_digit(*p))
+            return pf__err(-EINVAL,
+                           "label name " NAMEFMT " contains a character "
+                           "other than [a-zA-Z0-9_]",
+                           name);
+    /* node_exporter panics on a "__" label (TEXTFILE.md). */
+    if (name[0] == '_' && name[1] == '_')
+        return pf__err(-EINVAL,
+                       "label name " NAMEFMT " starts with \"__\", which is "
+                       "reserved",
+                       name);
+    if (strcmp(name, "le") == 0 || strcmp(name, "quantile") == 0)
+        return pf__err(-EINVAL,
+                       "label name " NAMEFMT " is reserved for histograms "
+                       "and summaries",
+                       name);
+    if (has_camel_case(name))
+        return pf__err(-EINVAL,
+                       "label name " NAMEFMT " is camelCase; use snake_case",
+                       name);
+    return 0;
+}
+
+int pf__check_help(const char *help)
+{
+    size_t n;
+
+    if (!help || !*help)
+        return pf__err(-EINVAL, "HELP text is empty");
+    n = strlen(help);
+    if (!pf__utf8_valid(help, n))
+        return pf__err(-EINVAL, "HELP text is not valid UTF-8");
+    /* A raw control character (a CR above all) in a HELP line is at best
+     * invisible and at worst read as a CRLF line ending; newlines are
+     * escaped, tabs are harmless. */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)help[i];
+
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F)
+            return pf__err(-EINVAL,
+                           "HELP text contains the control character 0x%02x",
+                           c);
+    }
+    return 0;
+}
+
+int pf__check_label_value(const char *value, size_t len)
+{
+    if (!pf__utf8_valid(value, len))
+        return pf__err(-EINVAL, "label value is not valid UTF-8");
+    return 0;
+}
