@@ -14,6 +14,24 @@
  * nothing else. */
 static _Atomic long fail_countdown;
 static _Atomic long attempts;
+/* Blocks allocated and not yet freed, for the leak checks of the tests. */
+static _Atomic long live;
+
+static void count_live(const void *p, long delta)
+{
+    if (p)
+        atomic_fetch_add_explicit(&live, delta, memory_order_relaxed);
+}
+
+void pf__alloc_disown(void *p)
+{
+    count_live(p, -1);
+}
+
+long pf__alloc_live(void)
+{
+    return atomic_load_explicit(&live, memory_order_relaxed);
+}
 
 static bool should_fail(void)
 {
@@ -40,27 +58,41 @@ long pf__alloc_fail_nth(long n)
 
 void *pf__malloc(size_t size)
 {
+    void *p;
+
     if (should_fail())
         return NULL;
-    return malloc(size ? size : 1);
+    p = malloc(size ? size : 1);
+    count_live(p, 1);
+    return p;
 }
 
 void *pf__calloc(size_t n, size_t size)
 {
+    void *p;
+
     if (should_fail())
         return NULL;
-    return calloc(n ? n : 1, size ? size : 1);
+    p = calloc(n ? n : 1, size ? size : 1);
+    count_live(p, 1);
+    return p;
 }
 
 void *pf__realloc(void *p, size_t size)
 {
+    void *q;
+
     if (should_fail())
         return NULL;
-    return realloc(p, size ? size : 1);
+    q = realloc(p, size ? size : 1);
+    if (q && !p)
+        count_live(q, 1);
+    return q;
 }
 
 void pf__free(void *p)
 {
+    count_live(p, -1);
     free(p);
 }
 

@@ -56,6 +56,10 @@ char *pf__strdup(const char *s);
  * later one succeed; n == 0 disables. Returns how many allocations were
  * attempted since the last call. */
 long pf__alloc_fail_nth(long n);
+/* How many blocks are allocated and not yet freed. */
+long pf__alloc_live(void);
+/* `p` now belongs to the caller, who will free() it: stop counting it. */
+void pf__alloc_disown(void *p);
 
 /* ---- error.c ---- */
 

@@ -339,6 +339,7 @@ int pf_registry_render(pf_registry *reg, char **retbuf, size_t *retlen)
         pf__buf_release(&b);
         return -ENOMEM;
     }
+    pf__alloc_disown(b.data);
     *retbuf = b.data;
     if (retlen)
         *retlen = b.len - 1;
