@@ -85,7 +85,8 @@ size_t pf__fmt_double(char *dst, double v)
     /* Whole numbers below 2^53 are exact in a double: print them as
      * integers, the common case for gauges, and cheap. */
     if (v == floor(v) && fabs(v) < 9007199254740992.0) {
-        if (v < 0) {
+        if (signbit(v)) {
+            /* -0 too: it reads back as -0.0, the same double. */
             dst[0] = '-';
             return 1 + pf__fmt_u64(dst + 1, (uint64_t)-v);
         }

@@ -8,6 +8,7 @@
 #include "pf-internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,6 +43,8 @@ const char *pf_strerror(int err)
 {
     const char *s = NULL;
 
+    if (err == INT_MIN)
+        return "Unknown error";
     if (err < 0)
         err = -err;
 #ifdef HAVE_STRERRORDESC_NP

@@ -566,6 +566,11 @@ int pf__family_new(pf_registry *reg, enum pf_type type, const char *name,
     r = pf__check_metric_name(name, type);
     if (r < 0)
         return r;
+    if (!reg->internal && strncmp(name, "promfile_", 9) == 0)
+        return pf__err(-EINVAL,
+                       "metric name \"%.60s\": the prefix \"promfile_\" is "
+                       "reserved for the library's own metrics",
+                       name);
     r = pf__check_help(help);
     if (r < 0)
         return r;

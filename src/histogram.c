@@ -43,8 +43,14 @@ int pf_buckets_linear(double start, double width, size_t count, double *ret)
         !isfinite(start + width * (double)(count - 1)))
         return pf__err(-EINVAL, "linear buckets need a finite start and a "
                                 "finite width > 0");
-    for (size_t i = 0; i < count; i++)
+    for (size_t i = 0; i < count; i++) {
         ret[i] = start + width * (double)i;
+        /* A width below the precision of start gives equal bounds. */
+        if (i > 0 && !(ret[i] > ret[i - 1]))
+            return pf__err(-EINVAL, "width %g is too small for start %g: "
+                                    "the buckets would not increase",
+                           width, start);
+    }
     return 0;
 }
 
@@ -60,8 +66,17 @@ int pf_buckets_exponential(double start, double factor, size_t count,
         return pf__err(-EINVAL, "exponential buckets need a finite start > 0 "
                                 "and a factor > 1");
     ret[0] = start;
-    for (size_t i = 1; i < count; i++)
+    for (size_t i = 1; i < count; i++) {
         ret[i] = ret[i - 1] * factor;
+        /* Rounding can overflow to +Inf where pow() did not, and
+         * subnormal starts can stay put when multiplied. */
+        if (!isfinite(ret[i]))
+            return pf__err(-EINVAL, "exponential buckets overflow");
+        if (!(ret[i] > ret[i - 1]))
+            return pf__err(-EINVAL, "factor %g does not make start %g "
+                                    "increase",
+                           factor, start);
+    }
     return 0;
 }
 
@@ -142,6 +157,9 @@ int pf_histogram_observe_labels(pf_family *fam, double v, ...)
     va_list ap;
     int r;
 
+    /* Before the lookup, so that a refused value creates no series. */
+    if (isnan(v))
+        return pf__err(-EINVAL, "a histogram cannot observe NaN");
     va_start(ap, v);
     r = pf__series_get_va(fam, PF_TYPE_HISTOGRAM, ap, &s);
     va_end(ap);

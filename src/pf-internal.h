@@ -81,7 +81,7 @@ typedef struct pf_buf {
     char *data;
     size_t len;
     size_t cap;
-    bool failed; /* an allocation failed; later appends are dropped */
+    bool failed; /* an allocation failed: the text is incomplete */
 } pf_buf;
 
 bool pf__buf_grow(pf_buf *b, size_t extra);
@@ -89,6 +89,9 @@ void pf__buf_release(pf_buf *b);
 
 static inline void pf__buf_put(pf_buf *b, const char *s, size_t n)
 {
+    /* memcpy() must not see the NULL data of an empty buffer. */
+    if (n == 0)
+        return;
     if (PF_UNLIKELY(b->cap - b->len < n) && !pf__buf_grow(b, n))
         return;
     __builtin_memcpy(b->data + b->len, s, n);
@@ -264,6 +267,11 @@ struct pf_registry {
     size_t nconst;
     uint64_t seed; /* hash seed of every family's table */
     bool is_default;
+    /* A writer's own registry: may use the reserved promfile_ prefix. */
+    bool internal;
+    /* All registries, for the fork() handlers (registry.c). */
+    struct pf_registry *prev_reg;
+    struct pf_registry *next_reg;
     /* Serializes renders: they share the families' sorted caches. */
     pthread_mutex_t render_mu;
 };
@@ -274,8 +282,70 @@ pf_registry *pf__registry(pf_registry *reg);
  * On success the registry owns f, or f was freed and *ret is the twin. */
 int pf__registry_add(pf_registry *reg, pf_family *f, pf_family **ret);
 
+/* ---- config.c ---- */
+
+/* The longest textfile name accepted: NAME_MAX (255) less room for the
+ * temporary name built around it (see writer.c). */
+#define PF_MAX_FILE_NAME 200
+/* Debian's textfile directory (prometheus-node-exporter's default). */
+#define PF_DEFAULT_DIRECTORY "/var/lib/prometheus/node-exporter"
+
+struct pf_config {
+    char *directory; /* NULL: the default */
+    char *file;      /* NULL: <program name>.prom */
+    uint64_t interval_ms;
+    unsigned mode;
+    bool fsync;
+    bool fsync_dir;
+    bool remove_on_exit;
+    /* [labels], in file order, with their lines for error messages. */
+    size_t nlabels;
+    char **label_names;
+    char **label_values;
+    unsigned *label_lines;
+    char *source; /* the ini file loaded last, or NULL */
+    void (*err_fn)(int err, void *arg);
+    void *err_arg;
+};
+
+/* Every default (see promfile.conf(5)). */
+void pf__config_init(pf_config *cfg);
+int pf__config_copy(const pf_config *src, pf_config *dst);
+void pf__config_clear(pf_config *cfg);
+int pf__parse_duration_ms(const char *v, uint64_t *ret);
+/* 0, or -EINVAL with a message: a textfile name must end in .prom and
+ * contain no '/'. */
+int pf__check_file_name(const char *file);
+
 /* ---- render.c ---- */
 
 int pf__render(pf_registry *reg, pf_buf *out);
+/* Render several registries as one text: their families merged by name,
+ * each with its own constant labels. Each registry's render_mu is taken in
+ * array order. */
+int pf__render_multi(pf_registry *const *regs, size_t n, pf_buf *out);
+
+/* ---- writer.c ---- */
+
+/* The system calls of the write path, replaceable by tests to inject
+ * faults (tests/test_writer.c). Never changed by the library itself. */
+typedef struct pf_sys {
+    int (*open_dir)(const char *path);
+    int (*openat)(int dfd, const char *name, int flags, unsigned mode);
+    int (*fchmod)(int fd, unsigned mode);
+    long (*write)(int fd, const void *buf, size_t n);
+    int (*fsync)(int fd);
+    int (*close)(int fd);
+    int (*renameat)(int olddfd, const char *oldname, int newdfd,
+                    const char *newname);
+} pf_sys;
+
+extern pf_sys pf__sys;
+
+/* The atomic replace of TEXTFILE.md. Returns 0 or -errno. */
+int pf__write_file(const char *dir, const char *file, const char *data,
+                   size_t len, unsigned mode, unsigned flags);
+/* Remove leftover temporary files of `file` in `dir`. Returns how many. */
+int pf__remove_leftovers(const char *dir, const char *file);
 
 #endif /* PF_INTERNAL_H */

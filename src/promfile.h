@@ -50,9 +50,20 @@ extern "C" {
 
 typedef struct pf_registry pf_registry;
 typedef struct pf_family pf_family;
+typedef struct pf_config pf_config;
+typedef struct pf_writer pf_writer;
 typedef struct pf_counter pf_counter;
 typedef struct pf_gauge pf_gauge;
 typedef struct pf_histogram pf_histogram;
+
+/* Where a configuration call failed: filled in by the calls that take a
+ * pf_error *reterr (which may be NULL). */
+typedef struct pf_error {
+    int code;        /* the negative errno the call returned */
+    unsigned line;   /* 1-based line in `source`, 0 if none */
+    char source[80]; /* file name, truncated from the left */
+    char text[160];  /* one sentence, no trailing newline */
+} pf_error;
 
 /* ---- Library ---------------------------------------------------------- */
 
@@ -65,7 +76,8 @@ PF_EXPORT const char *pf_version(void);
 PF_EXPORT const char *pf_strerror(int err);
 
 /* A one-sentence description of the last call in this thread that failed
- * with bad input, e.g. 'label name "__x" starts with "__", which is
+ * with bad input (-EINVAL, -EEXIST, -ENOENT from a registration, lookup,
+ * configuration or writer call; the update calls on handles set none), e.g. 'label name "__x" starts with "__", which is
  * reserved'. Like errno, it is per thread, and only meaningful right after
  * a call returned an error; "" when there is none. Borrowed until the
  * next failing call in this thread.  MT-Safe. */
@@ -101,7 +113,8 @@ PF_EXPORT int pf_registry_set_label(pf_registry *reg, const char *name,
  * (if not NULL) its length. Callback metrics are called during the call,
  * with no library lock held. Returns 0, -EINVAL or -ENOMEM.
  * MT-Safe: safe against concurrent updates, series creation and other
- * renders; a render shows each series as it was at one instant. */
+ * renders. Each value is read atomically; a histogram's buckets are
+ * cumulative and its +Inf bucket equals its _count in every render. */
 PF_EXPORT int pf_registry_render(pf_registry *reg, char **retbuf,
                                  size_t *retlen);
 
@@ -123,7 +136,8 @@ static inline void pf_registry_freep(pf_registry **reg)
 /* Register a counter family `name` with HELP text `help` and the label
  * names in the NULL-terminated array `labels` (NULL for none), all copied.
  * The name must be a valid metric name that follows the naming rules
- * promtool checks (a counter's ends in "_total"); see pf_family_new(3).
+ * promtool checks (a counter's ends in "_total"; the prefix "promfile_" is
+ * reserved); see pf_counter_family_new(3).
  * Registering a name again with the same type, help and labels hands back
  * the existing family; anything else with that name fails with -EEXIST.
  * On success *ret (which may be NULL) is the family, owned by reg.
@@ -298,6 +312,97 @@ PF_EXPORT int pf_buckets_linear(double start, double width, size_t count,
                                 double *ret);
 PF_EXPORT int pf_buckets_exponential(double start, double factor,
                                      size_t count, double *ret);
+
+/* ---- Writing textfiles ------------------------------------------------ */
+
+/* Flags of pf_registry_write_textfile(). */
+#define PF_WRITE_NO_FSYNC 0x1u /* do not fsync() the file before rename */
+#define PF_WRITE_FSYNC_DIR 0x2u /* fsync() the directory after rename */
+
+/* Write `reg` atomically to the file `file` in the directory `dir`, as
+ * node_exporter's textfile collector needs it: the text is rendered in
+ * memory, written to a new temporary file in `dir` (unpredictable name,
+ * not ending in .prom, opened with O_EXCL|O_NOFOLLOW), given `mode`
+ * (0 means 0644) whatever the umask, fsync()ed, and renamed over `file`.
+ * Readers see the old file or the new one, never a part. On any failure
+ * the temporary file is removed and the old file is left as it was.
+ * `file` must end in ".prom" and contain no '/'. Returns 0, -EINVAL (bad
+ * name or mode), or the negative errno of the system call that failed
+ * (-ENOENT, -EACCES, -ENOSPC, -EIO, ...).  MT-Safe. */
+PF_EXPORT int pf_registry_write_textfile(pf_registry *reg, const char *dir,
+                                         const char *file, unsigned mode,
+                                         unsigned flags);
+
+/* Create a writer configuration with every default (see promfile.conf(5)).
+ * Free it with pf_config_free(). Returns 0 or -ENOMEM.  MT-Safe. */
+PF_EXPORT int pf_config_new(pf_config **ret);
+
+/* Free `cfg`; NULL is ignored. Returns NULL.  MT-Unsafe(cfg). */
+PF_EXPORT pf_config *pf_config_free(pf_config *cfg);
+
+/* Read the ini file `path` into `cfg` (promfile.conf(5)). A NULL path
+ * means the file named by the environment variable PROMFILE_CONFIG.
+ * Keys not in the file keep their values. On an error nothing of the file
+ * is applied and *reterr (if not NULL) names the file, the line and the
+ * problem. Returns 0, -ENOENT or another open() error, -EINVAL (a bad
+ * line, section, key or value; a duplicate key), -E2BIG (a line too long)
+ * or -ENOMEM.  MT-Unsafe(cfg). */
+PF_EXPORT int pf_config_load(pf_config *cfg, const char *path,
+                             pf_error *reterr);
+
+/* Set one key as the ini file would: pf_config_set(cfg, "textfile",
+ * "interval", "5s", NULL). The value is checked the same way. Returns 0,
+ * -EINVAL or -ENOMEM.  MT-Unsafe(cfg). */
+PF_EXPORT int pf_config_set(pf_config *cfg, const char *section,
+                            const char *key, const char *value,
+                            pf_error *reterr);
+
+/* Have writers started with `cfg` call `fn(err, arg)` after every write
+ * that fails, with the negative errno, from the writer's thread (no
+ * library lock held). NULL removes it. Returns 0 or -EINVAL.
+ * MT-Unsafe(cfg). */
+PF_EXPORT int pf_config_set_error_callback(pf_config *cfg,
+                                           void (*fn)(int err, void *arg),
+                                           void *arg);
+
+/* Start a writer that keeps the textfile configured by `cfg` (NULL: every
+ * default) current with the metrics of `reg`: it writes once before this
+ * call returns, then every interval from a thread of its own, and once
+ * more when stopped. A failed write is reported (pf_writer_last_error(),
+ * the error callback, the promfile_write_errors_total metric), leaves the
+ * previous file in place, and is retried at the next interval; so a
+ * missing directory does not stop the writer from starting. The [labels]
+ * of cfg become constant labels of reg. The file also carries the
+ * writer's own metrics (promfile_*, see libpromfile(7)). Leftover
+ * temporary files of a crashed earlier writer of the same file are
+ * removed. cfg is copied. Returns 0, -EINVAL, -EEXIST (a [labels] name is
+ * a label of a family of reg), -ENOMEM, or -EAGAIN (no thread).
+ * MT-Safe. */
+PF_EXPORT int pf_writer_start(pf_registry *reg, const pf_config *cfg,
+                              pf_writer **ret);
+
+/* pf_config_load() of `path` (NULL: $PROMFILE_CONFIG, or every default
+ * when that is unset too), then pf_writer_start(): the one call a daemon
+ * makes at start-up. Returns what those return; *reterr says where.
+ * MT-Safe. */
+PF_EXPORT int pf_writer_start_ini(pf_registry *reg, const char *path,
+                                  pf_error *reterr, pf_writer **ret);
+
+/* Write the file now, in the calling thread, and return the result.
+ * Returns 0, a write error as pf_registry_write_textfile(), or -ESRCH in
+ * a child process (after fork(), the writer is the parent's).  MT-Safe. */
+PF_EXPORT int pf_writer_flush(pf_writer *w);
+
+/* The result of the writer's last write: 0 or a negative errno.
+ * MT-Safe. */
+PF_EXPORT int pf_writer_last_error(const pf_writer *w);
+
+/* Stop the writer: wake and join its thread, write a last time, remove
+ * the file if remove_on_exit is set, free w. In a child process after
+ * fork() it only frees w: the child never writes or removes its parent's
+ * file. Returns the result of the last write (0 in a child), or -EINVAL.
+ * MT-Unsafe(w). */
+PF_EXPORT int pf_writer_stop(pf_writer *w);
 
 #ifdef __cplusplus
 }

@@ -33,6 +33,71 @@ static uint64_t make_seed(const void *salt)
     return seed;
 }
 
+/* ---- fork() ------------------------------------------------------------
+ *
+ * A child process gets a copy of every mutex in the state it had in the
+ * parent; one held by another thread (a writer rendering, a thread
+ * creating a series) would stay locked forever in the child, and the
+ * child could not use its registries, nor start a writer of its own. So
+ * the library keeps a list of its registries and takes all their locks
+ * around fork(), in the order the library itself takes them (render_mu,
+ * then mu, then the families' mutexes; no path takes them in another
+ * order), and releases them in both parent and child afterwards. */
+
+static pthread_mutex_t all_mu = PTHREAD_MUTEX_INITIALIZER;
+static pf_registry *all_regs;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&all_mu);
+    for (pf_registry *r = all_regs; r; r = r->next_reg) {
+        pthread_mutex_lock(&r->render_mu);
+        pthread_mutex_lock(&r->mu);
+        for (size_t i = 0; i < r->nfams; i++)
+            pthread_mutex_lock(&r->fams[i]->mu);
+    }
+}
+
+static void fork_release(void)
+{
+    for (pf_registry *r = all_regs; r; r = r->next_reg) {
+        for (size_t i = 0; i < r->nfams; i++)
+            pthread_mutex_unlock(&r->fams[i]->mu);
+        pthread_mutex_unlock(&r->mu);
+        pthread_mutex_unlock(&r->render_mu);
+    }
+    pthread_mutex_unlock(&all_mu);
+}
+
+static void install_atfork(void)
+{
+    pthread_atfork(fork_prepare, fork_release, fork_release);
+}
+
+static void list_add(pf_registry *reg)
+{
+    pthread_once(&atfork_once, install_atfork);
+    pthread_mutex_lock(&all_mu);
+    reg->next_reg = all_regs;
+    if (all_regs)
+        all_regs->prev_reg = reg;
+    all_regs = reg;
+    pthread_mutex_unlock(&all_mu);
+}
+
+static void list_remove(pf_registry *reg)
+{
+    pthread_mutex_lock(&all_mu);
+    if (reg->prev_reg)
+        reg->prev_reg->next_reg = reg->next_reg;
+    else
+        all_regs = reg->next_reg;
+    if (reg->next_reg)
+        reg->next_reg->prev_reg = reg->prev_reg;
+    pthread_mutex_unlock(&all_mu);
+}
+
 int pf_registry_new(pf_registry **ret)
 {
     pf_registry *reg;
@@ -45,12 +110,14 @@ int pf_registry_new(pf_registry **ret)
     pthread_mutex_init(&reg->mu, NULL);
     pthread_mutex_init(&reg->render_mu, NULL);
     reg->seed = make_seed(reg);
+    list_add(reg);
     *ret = reg;
     return 0;
 }
 
 static void registry_destroy(pf_registry *reg)
 {
+    list_remove(reg);
     for (size_t i = 0; i < reg->nfams; i++)
         pf__family_free(reg->fams[i]);
     pf__free(reg->fams);
@@ -354,7 +421,10 @@ int pf_registry_render_file(pf_registry *reg, FILE *f)
     if (!f)
         return pf__err(-EINVAL, "FILE pointer is NULL");
     r = pf__render(reg, &b);
-    if (r == 0 && (fwrite(b.data, 1, b.len, f) != b.len || fflush(f) != 0))
+    /* fwrite() must not see the NULL buffer of an empty render. */
+    if (r == 0 && b.len && fwrite(b.data, 1, b.len, f) != b.len)
+        r = -EIO;
+    if (r == 0 && fflush(f) != 0)
         r = -EIO;
     pf__buf_release(&b);
     return r;

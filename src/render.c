@@ -158,6 +158,16 @@ static void put_gauge(const render_ctx *c, const pf_family *f,
     pf__buf_putc(c->out, '\n');
 }
 
+/* Append again the len bytes at off in b: a series' label pairs, rendered
+ * once for its first line (b->data may move as it grows). */
+static void put_again(pf_buf *b, size_t off, size_t len)
+{
+    if (pf__buf_grow(b, len)) {
+        memcpy(b->data + b->len, b->data + off, len);
+        b->len += len;
+    }
+}
+
 /* One histogram series. The buckets are read first (acquire), then the
  * sum: an observation adds to the sum before its bucket (release), so the
  * sum covers at least every observation counted. _count is the total of
@@ -179,9 +189,8 @@ static void put_histogram(const render_ctx *c, const pf_family *f,
             off = b->len;
             put_label_pairs(c, f, s);
             len = b->len - off;
-        } else if (pf__buf_grow(b, len)) {
-            memcpy(b->data + b->len, b->data + off, len);
-            b->len += len;
+        } else {
+            put_again(b, off, len);
         }
         if (has_labels)
             pf__buf_putc(b, ',');
@@ -194,31 +203,24 @@ static void put_histogram(const render_ctx *c, const pf_family *f,
         pf__buf_put_u64(b, cum);
         pf__buf_putc(b, '\n');
     }
-    put_name(b, f, "_sum", 4);
-    if (has_labels) {
-        pf__buf_putc(b, '{');
-        if (pf__buf_grow(b, len)) {
-            memcpy(b->data + b->len, b->data + off, len);
-            b->len += len;
+    for (int last = 0; last < 2; last++) {
+        if (last)
+            put_name(b, f, "_count", 6);
+        else
+            put_name(b, f, "_sum", 4);
+        if (has_labels) {
+            pf__buf_putc(b, '{');
+            put_again(b, off, len);
+            pf__buf_putc(b, '}');
         }
-        pf__buf_putc(b, '}');
+        pf__buf_putc(b, ' ');
+        if (last)
+            pf__buf_put_u64(b, cum);
+        else
+            pf__buf_put_double(b, pf__u2d(atomic_load_explicit(
+                                      &s->a, memory_order_relaxed)));
+        pf__buf_putc(b, '\n');
     }
-    pf__buf_putc(b, ' ');
-    pf__buf_put_double(
-        b, pf__u2d(atomic_load_explicit(&s->a, memory_order_relaxed)));
-    pf__buf_putc(b, '\n');
-    put_name(b, f, "_count", 6);
-    if (has_labels) {
-        pf__buf_putc(b, '{');
-        if (pf__buf_grow(b, len)) {
-            memcpy(b->data + b->len, b->data + off, len);
-            b->len += len;
-        }
-        pf__buf_putc(b, '}');
-    }
-    pf__buf_putc(b, ' ');
-    pf__buf_put_u64(b, cum);
-    pf__buf_putc(b, '\n');
 }
 
 static int render_family(const render_ctx *c, pf_family *f)
@@ -267,66 +269,103 @@ static void render_func(const render_ctx *c, const pf_family *f, double v)
     pf__buf_putc(c->out, '\n');
 }
 
-int pf__render(pf_registry *reg, pf_buf *out)
+/* A family to render, with the constant labels of its registry. */
+typedef struct entry {
+    pf_family *fam;
+    size_t reg;
+    double value; /* callback families: what the callback returned */
+} entry;
+
+static int cmp_entry(const void *a, const void *b)
 {
-    pf_family **fams = NULL;
-    double *vals = NULL;
-    pf_buf consts = {0};
-    size_t n;
-    render_ctx c;
+    return strcmp(((const entry *)a)->fam->name, ((const entry *)b)->fam->name);
+}
+
+/* Copy reg's families into e[] and its constant labels, rendered as
+ * name="value",..., into consts. Under reg->mu. */
+static size_t snapshot(pf_registry *reg, size_t idx, entry *e, pf_buf *consts)
+{
+    for (size_t i = 0; i < reg->nfams; i++) {
+        e[i].fam = reg->fams[i];
+        e[i].reg = idx;
+    }
+    for (size_t i = 0; i < reg->nconst; i++) {
+        const char *v = reg->const_values[i];
+
+        if (i)
+            pf__buf_putc(consts, ',');
+        pf__buf_put(consts, reg->const_names[i], strlen(reg->const_names[i]));
+        pf__buf_puts(consts, "=\"");
+        pf__buf_put_label_value(consts, v, strlen(v));
+        pf__buf_putc(consts, '"');
+    }
+    return reg->nfams;
+}
+
+/* At most this many registries render together (a writer: the caller's
+ * and its own). */
+#define MAX_REGS 4
+
+int pf__render_multi(pf_registry *const *regs, size_t nregs, pf_buf *out)
+{
+    pf_buf consts[MAX_REGS] = {{0}};
+    entry *e = NULL;
+    size_t n = 0;
     int r = 0;
 
-    reg = pf__registry(reg);
-    if (!reg)
-        return -ENOMEM;
+    if (nregs > MAX_REGS)
+        return -EINVAL;
+    /* Copy the family lists and the constant labels under each registry's
+     * lock; render without them. */
+    for (size_t k = 0; k < nregs && r == 0; k++) {
+        pf_registry *reg = regs[k];
+        entry *more;
 
-    /* Copy the family list and the constant labels under the registry
-     * lock; render without it. */
-    pthread_mutex_lock(&reg->mu);
-    n = reg->nfams;
-    fams = pf__malloc(n * sizeof(*fams));
-    vals = pf__malloc(n * sizeof(*vals));
-    if (fams && vals) {
-        memcpy(fams, reg->fams, n * sizeof(*fams));
-        for (size_t i = 0; i < reg->nconst; i++) {
-            const char *v = reg->const_values[i];
-
-            if (i)
-                pf__buf_putc(&consts, ',');
-            pf__buf_put(&consts, reg->const_names[i],
-                        strlen(reg->const_names[i]));
-            pf__buf_puts(&consts, "=\"");
-            pf__buf_put_label_value(&consts, v, strlen(v));
-            pf__buf_putc(&consts, '"');
+        pthread_mutex_lock(&reg->mu);
+        more = pf__realloc(e, (n + reg->nfams + 1) * sizeof(*e));
+        if (more) {
+            e = more;
+            n += snapshot(reg, k, e + n, &consts[k]);
         }
+        pthread_mutex_unlock(&reg->mu);
+        if (!more || consts[k].failed)
+            r = -ENOMEM;
     }
-    pthread_mutex_unlock(&reg->mu);
-    if (!fams || !vals || consts.failed) {
-        r = -ENOMEM;
+    if (r < 0)
         goto out;
-    }
+    if (nregs > 1)
+        qsort(e, n, sizeof(*e), cmp_entry);
 
     /* Callbacks run with no lock held: they may use the library. */
     for (size_t i = 0; i < n; i++)
-        if (fams[i]->fn)
-            vals[i] = fams[i]->fn(fams[i]->arg);
+        if (e[i].fam->fn)
+            e[i].value = e[i].fam->fn(e[i].fam->arg);
 
-    c.out = out;
-    c.consts = consts.data;
-    c.nconsts = consts.len;
-    pthread_mutex_lock(&reg->render_mu);
+    for (size_t k = 0; k < nregs; k++)
+        pthread_mutex_lock(&regs[k]->render_mu);
     for (size_t i = 0; i < n && r == 0; i++) {
-        if (fams[i]->fn)
-            render_func(&c, fams[i], vals[i]);
+        render_ctx c = {out, consts[e[i].reg].data, consts[e[i].reg].len};
+
+        if (e[i].fam->fn)
+            render_func(&c, e[i].fam, e[i].value);
         else
-            r = render_family(&c, fams[i]);
+            r = render_family(&c, e[i].fam);
     }
-    pthread_mutex_unlock(&reg->render_mu);
+    for (size_t k = nregs; k-- > 0;)
+        pthread_mutex_unlock(&regs[k]->render_mu);
     if (r == 0 && out->failed)
         r = -ENOMEM;
 out:
-    pf__free(fams);
-    pf__free(vals);
-    pf__buf_release(&consts);
+    pf__free(e);
+    for (size_t k = 0; k < nregs; k++)
+        pf__buf_release(&consts[k]);
     return r;
+}
+
+int pf__render(pf_registry *reg, pf_buf *out)
+{
+    reg = pf__registry(reg);
+    if (!reg)
+        return -ENOMEM;
+    return pf__render_multi(&reg, 1, out);
 }

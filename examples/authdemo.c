@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * authdemo: a small daemon that simulates authentication attempts and
+ * keeps their counts in a node_exporter textfile.
+ *
+ *   authdemo -c FILE.ini [-d SECONDS] [-t THREADS]
+ *
+ * THREADS threads (default 2) count random attempts with auth_metrics,
+ * some of them refused by a rate limit, while the writer configured by
+ * FILE.ini (promfile.conf(5)) rewrites the file every interval. After
+ * SECONDS (default: until SIGINT or SIGTERM) it stops the writer, which
+ * writes a last time, and exits 0. A bad ini file is reported with its
+ * line and exit status 1.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <promfile.h>
+
+#include "auth_metrics.h"
+
+static atomic_bool stop;
+
+static size_t count(const char *const *list)
+{
+    size_t n = 0;
+
+    while (list[n])
+        n++;
+    return n;
+}
+
+/* One simulated client: an attempt about every millisecond, mostly
+ * successful, sometimes with a bad password, now and then rate-limited. */
+static void *client(void *arg)
+{
+    unsigned seed = (unsigned)(uintptr_t)arg;
+    size_t nk = count(auth_kinds), nv = count(auth_variants);
+    size_t nr = count(auth_results);
+
+    while (!atomic_load(&stop)) {
+        const struct timespec pause = {0, 1000000};
+        const char *kind = auth_kinds[(size_t)rand_r(&seed) % nk];
+        int dice = rand_r(&seed) % 100;
+
+        if (dice < 3) {
+            authentication_ratelimited_inc(kind);
+        } else {
+            const char *result =
+                dice < 75 ? "ok" : auth_results[(size_t)rand_r(&seed) % nr];
+
+            authentication_inc(kind, auth_variants[(size_t)rand_r(&seed) % nv],
+                               result);
+        }
+        nanosleep(&pause, NULL);
+    }
+    return NULL;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: authdemo -c FILE.ini [-d SECONDS] [-t THREADS]\n");
+}
+
+static long number(const char *s, const char *what, long min, long max)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max) {
+        fprintf(stderr, "authdemo: %s must be a number from %ld to %ld\n",
+                what, min, max);
+        exit(1);
+    }
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    const char *ini = NULL;
+    long seconds = 0, threads = 2;
+    pthread_t *tids;
+    sigset_t sigs;
+    pf_writer *w;
+    pf_error err;
+    int opt, r;
+
+    while ((opt = getopt(argc, argv, "c:d:t:h")) != -1) {
+        switch (opt) {
+        case 'c':
+            ini = optarg;
+            break;
+        case 'd':
+            seconds = number(optarg, "SECONDS", 1, INT_MAX);
+            break;
+        case 't':
+            threads = number(optarg, "THREADS", 1, 256);
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 1;
+        }
+    }
+    if (!ini || optind != argc) {
+        usage(stderr);
+        return 1;
+    }
+
+    /* Signals are taken by sigwait() in main only. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+    r = auth_metrics_init(NULL);
+    if (r == 0)
+        r = auth_metrics_create_all();
+    if (r < 0) {
+        fprintf(stderr, "authdemo: metrics: %s\n", pf_last_error());
+        return 1;
+    }
+    r = pf_writer_start_ini(NULL, ini, &err, &w);
+    if (r < 0) {
+        if (err.line)
+            fprintf(stderr, "authdemo: %s:%u: %s\n", err.source, err.line,
+                    err.text);
+        else
+            fprintf(stderr, "authdemo: %s: %s\n", ini, err.text);
+        return 1;
+    }
+    if (pf_writer_last_error(w) < 0)
+        fprintf(stderr, "authdemo: writing the textfile failed: %s (will "
+                        "retry)\n",
+                pf_strerror(pf_writer_last_error(w)));
+
+    tids = calloc((size_t)threads, sizeof(*tids));
+    if (!tids)
+        return 1;
+    for (long i = 0; i < threads; i++)
+        if (pthread_create(&tids[i], NULL, client,
+                           (void *)(uintptr_t)(i + 1)) != 0) {
+            fprintf(stderr, "authdemo: cannot start a thread\n");
+            return 1;
+        }
+
+    if (seconds > 0) {
+        struct timespec t = {seconds, 0};
+
+        while (sigtimedwait(&sigs, NULL, &t) < 0 && errno == EINTR)
+            ;
+    } else {
+        int sig;
+
+        sigwait(&sigs, &sig);
+    }
+
+    atomic_store(&stop, true);
+    for (long i = 0; i < threads; i++)
+        pthread_join(tids[i], NULL);
+    free(tids);
+    r = pf_writer_stop(w);
+    if (r < 0) {
+        fprintf(stderr, "authdemo: last write failed: %s\n", pf_strerror(r));
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,665 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The writer's configuration and its ini file, promfile.conf(5).
+ *
+ * The file is parsed with inih, through ini_parse_stream() and a line
+ * reader of our own: Debian 12's inih (r55) silently splits a line longer
+ * than 199 bytes and parses the rest as a new line, and it would take an
+ * indented line as the continuation of the previous value. Our reader
+ * refuses both, with the line number, and checks section names (inih does
+ * not report empty sections to the handler).
+ */
+#include "pf-internal.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* inih's INI_MAX_LINE in Debian's build (the default): the longest line
+ * it can hold, newline and NUL included. */
+#define INI_LINE_MAX 200
+
+#define PF_INTERVAL_MIN_MS 10ULL
+#define PF_INTERVAL_MAX_MS (24ULL * 3600 * 1000)
+#define PF_INTERVAL_DEFAULT_MS 15000ULL
+
+/* ---- Errors ------------------------------------------------------------ */
+
+typedef struct where {
+    const char *source; /* file name or NULL */
+    unsigned line;
+} where;
+
+static int cfg_err(pf_error *reterr, const where *at, int code,
+                   const char *fmt, ...) PF_PRINTF(4, 5);
+
+static int cfg_err(pf_error *reterr, const where *at, int code,
+                   const char *fmt, ...)
+{
+    char text[sizeof(reterr->text)];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    if (reterr) {
+        const char *src = at && at->source ? at->source : "";
+        size_t n = strlen(src);
+
+        memset(reterr, 0, sizeof(*reterr));
+        reterr->code = code;
+        reterr->line = at ? at->line : 0;
+        /* Keep the end of a long path: the file name matters most. */
+        if (n >= sizeof(reterr->source)) {
+            src += n - (sizeof(reterr->source) - 4);
+            memcpy(reterr->source, "...", 3);
+            memcpy(reterr->source + 3, src, strlen(src) + 1);
+        } else {
+            memcpy(reterr->source, src, n + 1);
+        }
+        memcpy(reterr->text, text, sizeof(text));
+    }
+    if (at && at->source && at->line)
+        return pf__err(code, "%.80s:%u: %s", at->source, at->line, text);
+    return pf__err(code, "%s", text);
+}
+
+/* ---- The configuration --------------------------------------------------- */
+
+static void labels_clear(pf_config *cfg)
+{
+    for (size_t i = 0; i < cfg->nlabels; i++) {
+        pf__free(cfg->label_names[i]);
+        pf__free(cfg->label_values[i]);
+    }
+    pf__free(cfg->label_names);
+    pf__free(cfg->label_values);
+    pf__free(cfg->label_lines);
+    cfg->label_names = cfg->label_values = NULL;
+    cfg->label_lines = NULL;
+    cfg->nlabels = 0;
+}
+
+static void config_clear(pf_config *cfg)
+{
+    pf__free(cfg->directory);
+    pf__free(cfg->file);
+    pf__free(cfg->source);
+    labels_clear(cfg);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+void pf__config_init(pf_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->interval_ms = PF_INTERVAL_DEFAULT_MS;
+    cfg->mode = 0644;
+    cfg->fsync = true;
+}
+
+int pf_config_new(pf_config **ret)
+{
+    pf_config *cfg;
+
+    if (!ret)
+        return pf__err(-EINVAL, "result pointer is NULL");
+    cfg = pf__malloc(sizeof(*cfg));
+    if (!cfg)
+        return -ENOMEM;
+    pf__config_init(cfg);
+    *ret = cfg;
+    return 0;
+}
+
+pf_config *pf_config_free(pf_config *cfg)
+{
+    if (cfg) {
+        config_clear(cfg);
+        pf__free(cfg);
+    }
+    return NULL;
+}
+
+static int dup_or_null(const char *s, char **ret)
+{
+    *ret = NULL;
+    if (!s)
+        return 0;
+    *ret = pf__strdup(s);
+    return *ret ? 0 : -ENOMEM;
+}
+
+int pf__config_copy(const pf_config *src, pf_config *dst)
+{
+    memset(dst, 0, sizeof(*dst));
+    dst->interval_ms = src->interval_ms;
+    dst->mode = src->mode;
+    dst->fsync = src->fsync;
+    dst->fsync_dir = src->fsync_dir;
+    dst->remove_on_exit = src->remove_on_exit;
+    dst->err_fn = src->err_fn;
+    dst->err_arg = src->err_arg;
+    if (dup_or_null(src->directory, &dst->directory) < 0 ||
+        dup_or_null(src->file, &dst->file) < 0 ||
+        dup_or_null(src->source, &dst->source) < 0)
+        goto nomem;
+    if (src->nlabels) {
+        dst->label_names = pf__calloc(src->nlabels, sizeof(char *));
+        dst->label_values = pf__calloc(src->nlabels, sizeof(char *));
+        dst->label_lines = pf__calloc(src->nlabels, sizeof(unsigned));
+        if (!dst->label_names || !dst->label_values || !dst->label_lines)
+            goto nomem;
+        for (; dst->nlabels < src->nlabels; dst->nlabels++) {
+            size_t i = dst->nlabels;
+
+            dst->label_lines[i] = src->label_lines[i];
+            if (dup_or_null(src->label_names[i], &dst->label_names[i]) < 0 ||
+                dup_or_null(src->label_values[i], &dst->label_values[i]) <
+                    0) {
+                dst->nlabels++; /* so that the clear frees this one too */
+                goto nomem;
+            }
+        }
+    }
+    return 0;
+nomem:
+    config_clear(dst);
+    return -ENOMEM;
+}
+
+void pf__config_clear(pf_config *cfg)
+{
+    config_clear(cfg);
+}
+
+/* ---- Values ------------------------------------------------------------ */
+
+static int parse_bool(const char *v, bool *ret)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(v, yes[i]) == 0) {
+            *ret = true;
+            return 0;
+        }
+        if (strcasecmp(v, no[i]) == 0) {
+            *ret = false;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+/* A duration: one or more <integer><unit> parts, units h, m, s, ms in
+ * that order, as Prometheus writes durations ("15s", "1m30s", "500ms"). */
+int pf__parse_duration_ms(const char *v, uint64_t *ret)
+{
+    static const struct {
+        const char *unit;
+        uint64_t ms;
+    } units[] = {{"h", 3600000}, {"ms", 1}, {"m", 60000}, {"s", 1000}};
+    uint64_t total = 0;
+    int last = -1; /* rank of the last unit, to enforce h > m > s > ms */
+    const char *p = v;
+
+    if (!*p)
+        return -EINVAL;
+    while (*p) {
+        uint64_t n = 0;
+        int rank = -1;
+        size_t u;
+
+        if (*p < '0' || *p > '9')
+            return -EINVAL;
+        while (*p >= '0' && *p <= '9') {
+            if (n > (UINT64_MAX - 9) / 10)
+                return -ERANGE;
+            n = n * 10 + (uint64_t)(*p++ - '0');
+        }
+        for (u = 0; u < 4; u++) {
+            size_t len = strlen(units[u].unit);
+
+            if (strncmp(p, units[u].unit, len) == 0 &&
+                (p[len] == '\0' || (p[len] >= '0' && p[len] <= '9')))
+                break;
+        }
+        if (u == 4)
+            return -EINVAL;
+        /* Order: h (0), m (1), s (2), ms (3). */
+        rank = u == 0 ? 0 : u == 2 ? 1 : u == 3 ? 2 : 3;
+        if (rank <= last)
+            return -EINVAL;
+        last = rank;
+        if (n > PF_INTERVAL_MAX_MS)
+            return -ERANGE;
+        total += n * units[u].ms;
+        if (total > PF_INTERVAL_MAX_MS)
+            return -ERANGE;
+        p += strlen(units[u].unit);
+    }
+    *ret = total;
+    return 0;
+}
+
+int pf__check_file_name(const char *file)
+{
+    size_t n;
+
+    if (!file || !*file)
+        return pf__err(-EINVAL, "file name is empty");
+    n = strlen(file);
+    if (strchr(file, '/'))
+        return pf__err(-EINVAL, "file name \"%.60s\" contains '/'", file);
+    /* node_exporter reads only names ending in .prom (case-sensitive). */
+    if (n <= 5 || strcmp(file + n - 5, ".prom") != 0)
+        return pf__err(-EINVAL, "file name \"%.60s\" does not end in "
+                                "\".prom\"",
+                       file);
+    /* Room for the temporary name around it within NAME_MAX. */
+    if (n > PF_MAX_FILE_NAME)
+        return pf__err(-EINVAL, "file name \"%.60s\" is longer than %d bytes",
+                       file, PF_MAX_FILE_NAME);
+    if (!pf__utf8_valid(file, n))
+        return pf__err(-EINVAL, "file name is not valid UTF-8");
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)file[i] < 0x20 || file[i] == 0x7F)
+            return pf__err(-EINVAL, "file name contains a control character");
+    return 0;
+}
+
+static int set_string(char **slot, const char *v)
+{
+    char *d = pf__strdup(v);
+
+    if (!d)
+        return -ENOMEM;
+    pf__free(*slot);
+    *slot = d;
+    return 0;
+}
+
+/* Make room for one more label in each of the three arrays. */
+static int grow_labels(pf_config *cfg)
+{
+    size_t k = cfg->nlabels + 1;
+    char **names, **values;
+    unsigned *lines;
+
+    names = pf__realloc(cfg->label_names, k * sizeof(char *));
+    if (!names)
+        return -ENOMEM;
+    cfg->label_names = names;
+    values = pf__realloc(cfg->label_values, k * sizeof(char *));
+    if (!values)
+        return -ENOMEM;
+    cfg->label_values = values;
+    lines = pf__realloc(cfg->label_lines, k * sizeof(unsigned));
+    if (!lines)
+        return -ENOMEM;
+    cfg->label_lines = lines;
+    return 0;
+}
+
+static int set_label(pf_config *cfg, const char *name, const char *value,
+                     unsigned line)
+{
+    size_t i;
+    char *n, *v;
+
+    for (i = 0; i < cfg->nlabels; i++)
+        if (strcmp(cfg->label_names[i], name) == 0)
+            break;
+    v = pf__strdup(value);
+    if (!v)
+        return -ENOMEM;
+    if (i < cfg->nlabels) {
+        pf__free(cfg->label_values[i]);
+        cfg->label_values[i] = v;
+        cfg->label_lines[i] = line;
+        return 0;
+    }
+    n = pf__strdup(name);
+    if (!n || grow_labels(cfg) < 0) {
+        pf__free(n);
+        pf__free(v);
+        return -ENOMEM;
+    }
+    cfg->label_names[cfg->nlabels] = n;
+    cfg->label_values[cfg->nlabels] = v;
+    cfg->label_lines[cfg->nlabels] = line;
+    cfg->nlabels++;
+    return 0;
+}
+
+/* The keys of [textfile], in the order of promfile.conf(5). */
+enum {
+    K_DIRECTORY,
+    K_FILE,
+    K_INTERVAL,
+    K_MODE,
+    K_FSYNC,
+    K_FSYNC_DIRECTORY,
+    K_REMOVE_ON_EXIT,
+    K_COUNT
+};
+
+static const char *const textfile_keys[K_COUNT] = {
+    "directory", "file",          "interval",       "mode",
+    "fsync",     "fsync_directory", "remove_on_exit",
+};
+
+/* Apply one key to cfg. `seen` (may be NULL) catches duplicates within
+ * one file: bits for [textfile] keys; labels are checked in cfg itself. */
+static int apply(pf_config *cfg, const char *section, const char *key,
+                 const char *value, const where *at, unsigned *seen,
+                 pf_error *reterr)
+{
+    int k, r = 0;
+
+    if (!section || !key || !value)
+        return cfg_err(reterr, at, -EINVAL, "section, key or value is NULL");
+    if (strcmp(section, "labels") == 0) {
+        r = pf__check_label_name(key);
+        if (r < 0)
+            return cfg_err(reterr, at, r, "[labels]: %s", pf_last_error());
+        if (!pf__utf8_valid(value, strlen(value)))
+            return cfg_err(reterr, at, -EINVAL,
+                           "[labels] %.60s: value is not valid UTF-8", key);
+        if (seen)
+            for (size_t i = 0; i < cfg->nlabels; i++)
+                if (cfg->label_lines[i] && at && at->line &&
+                    strcmp(cfg->label_names[i], key) == 0)
+                    return cfg_err(reterr, at, -EINVAL,
+                                   "[labels] %.60s is set twice (line %u)",
+                                   key, cfg->label_lines[i]);
+        r = set_label(cfg, key, value, at ? at->line : 0);
+        return r < 0 ? cfg_err(reterr, at, r, "out of memory") : 0;
+    }
+    if (strcmp(section, "textfile") != 0)
+        return cfg_err(reterr, at, -EINVAL,
+                       "unknown section [%.60s] (known: [textfile], "
+                       "[labels])",
+                       section);
+    for (k = 0; k < K_COUNT; k++)
+        if (strcmp(key, textfile_keys[k]) == 0)
+            break;
+    if (k == K_COUNT)
+        return cfg_err(reterr, at, -EINVAL,
+                       "unknown key \"%.60s\" in [textfile]", key);
+    if (seen) {
+        if (*seen & (1u << k))
+            return cfg_err(reterr, at, -EINVAL,
+                           "key \"%s\" in [textfile] is set twice",
+                           textfile_keys[k]);
+        *seen |= 1u << k;
+    }
+    switch (k) {
+    case K_DIRECTORY:
+        if (!*value)
+            return cfg_err(reterr, at, -EINVAL, "directory is empty");
+        if (strlen(value) >= PATH_MAX)
+            return cfg_err(reterr, at, -EINVAL, "directory is too long");
+        r = set_string(&cfg->directory, value);
+        break;
+    case K_FILE:
+        r = pf__check_file_name(value);
+        if (r < 0)
+            return cfg_err(reterr, at, r, "file: %s", pf_last_error());
+        r = set_string(&cfg->file, value);
+        break;
+    case K_INTERVAL: {
+        uint64_t ms;
+
+        r = pf__parse_duration_ms(value, &ms);
+        if (r == 0 && ms < PF_INTERVAL_MIN_MS)
+            r = -ERANGE;
+        if (r == -ERANGE)
+            return cfg_err(reterr, at, -EINVAL,
+                           "interval \"%.40s\" is not between 10ms and 24h",
+                           value);
+        if (r < 0)
+            return cfg_err(reterr, at, -EINVAL,
+                           "interval \"%.40s\" is not a duration such as "
+                           "15s, 500ms, 1m30s or 1h",
+                           value);
+        cfg->interval_ms = ms;
+        break;
+    }
+    case K_MODE: {
+        unsigned long m = 0;
+        size_t n = strlen(value);
+
+        if (n == 0 || n > 4 || strspn(value, "01234567") != n)
+            return cfg_err(reterr, at, -EINVAL,
+                           "mode \"%.40s\" is not an octal file mode such as "
+                           "0644",
+                           value);
+        m = strtoul(value, NULL, 8);
+        if (m > 0777)
+            return cfg_err(reterr, at, -EINVAL,
+                           "mode %.40s has bits beyond 0777 (setuid, setgid "
+                           "or sticky)",
+                           value);
+        cfg->mode = (unsigned)m;
+        break;
+    }
+    case K_FSYNC:
+    case K_FSYNC_DIRECTORY:
+    case K_REMOVE_ON_EXIT: {
+        bool b;
+
+        if (parse_bool(value, &b) < 0)
+            return cfg_err(reterr, at, -EINVAL,
+                           "%s \"%.40s\" is not a boolean (true, false, yes, "
+                           "no, on, off, 1, 0)",
+                           textfile_keys[k], value);
+        if (k == K_FSYNC)
+            cfg->fsync = b;
+        else if (k == K_FSYNC_DIRECTORY)
+            cfg->fsync_dir = b;
+        else
+            cfg->remove_on_exit = b;
+        break;
+    }
+    }
+    return r < 0 ? cfg_err(reterr, at, r, "out of memory") : 0;
+}
+
+int pf_config_set(pf_config *cfg, const char *section, const char *key,
+                  const char *value, pf_error *reterr)
+{
+    if (!cfg)
+        return cfg_err(reterr, NULL, -EINVAL, "configuration is NULL");
+    return apply(cfg, section, key, value, NULL, NULL, reterr);
+}
+
+int pf_config_set_error_callback(pf_config *cfg,
+                                 void (*fn)(int err, void *arg), void *arg)
+{
+    if (!cfg)
+        return pf__err(-EINVAL, "configuration is NULL");
+    cfg->err_fn = fn;
+    cfg->err_arg = fn ? arg : NULL;
+    return 0;
+}
+
+/* ---- The ini file ------------------------------------------------------ */
+
+typedef struct parse_ctx {
+    FILE *f;
+    pf_config *cfg;       /* the copy being filled */
+    where at;             /* the line being parsed */
+    unsigned seen;        /* [textfile] keys already set */
+    bool indented;        /* the current line starts with white space */
+    bool key_before;      /* a key came before it in this section */
+    bool failed;          /* err holds the first error */
+    pf_error err;
+} parse_ctx;
+
+static int fail(parse_ctx *c, int code, const char *fmt, const char *arg)
+{
+    if (!c->failed) {
+        c->failed = true;
+        cfg_err(&c->err, &c->at, code, fmt, arg);
+    }
+    return 0;
+}
+
+/* inih's line reader, with fgets() semantics: at most num - 1 bytes, the
+ * newline included. Returning NULL ends the parse. */
+static char *read_line(char *str, int num, void *stream)
+{
+    parse_ctx *c = stream;
+    size_t n = 0;
+    const char *p;
+    int ch;
+
+    if (c->failed)
+        return NULL;
+    while (n + 1 < (size_t)num && (ch = getc(c->f)) != EOF) {
+        str[n++] = (char)ch;
+        if (ch == '\n')
+            break;
+        if (ch == '\0') {
+            c->at.line++;
+            fail(c, -EINVAL, "line contains a NUL byte%s", "");
+            return NULL;
+        }
+    }
+    if (n == 0)
+        return NULL;
+    str[n] = '\0';
+    c->at.line++;
+    if (str[n - 1] != '\n' && (ch = getc(c->f)) != EOF) {
+        char limit[16];
+
+        /* The line did not fit: refuse it rather than let inih parse its
+         * tail as a line of its own. */
+        snprintf(limit, sizeof(limit), "%d", num - 2);
+        fail(c, -E2BIG, "line is longer than %s bytes, the limit of the "
+                        "ini parser",
+             limit);
+        return NULL;
+    }
+    p = str;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    c->key_before = c->key_before && *p != '[';
+    c->indented = p != str && *p && *p != '\n' && *p != '\r' && *p != ';' &&
+                  *p != '#';
+    if (*p == '[') {
+        const char *end = strchr(p, ']');
+
+        if (end) {
+            size_t len = (size_t)(end - p - 1);
+
+            if (!((len == 8 && strncmp(p + 1, "textfile", 8) == 0) ||
+                  (len == 6 && strncmp(p + 1, "labels", 6) == 0))) {
+                char name[64];
+
+                snprintf(name, sizeof(name), "%.*s",
+                         (int)(len < 60 ? len : 60), p + 1);
+                fail(c, -EINVAL,
+                     "unknown section [%s] (known: [textfile], [labels])",
+                     name);
+                return NULL;
+            }
+        }
+    }
+    return str;
+}
+
+static int handler(void *user, const char *section, const char *name,
+                   const char *value)
+{
+    parse_ctx *c = user;
+
+    if (c->failed)
+        return 1;
+    if (c->indented && c->key_before)
+        return fail(c, -EINVAL,
+                    "line starts with white space, which would continue the "
+                    "previous value%s; put each key on a line of its own",
+                    "");
+    if (!*section)
+        return fail(c, -EINVAL, "key \"%.60s\" comes before any [section]",
+                    name);
+    c->key_before = true;
+    if (apply(c->cfg, section, name, value, &c->at, &c->seen, &c->err) < 0)
+        c->failed = true;
+    return 1;
+}
+
+int pf_config_load(pf_config *cfg, const char *path, pf_error *reterr)
+{
+    parse_ctx c;
+    pf_config tmp;
+    int r;
+
+    if (!cfg)
+        return cfg_err(reterr, NULL, -EINVAL, "configuration is NULL");
+    if (!path) {
+        path = getenv("PROMFILE_CONFIG");
+        if (!path || !*path)
+            return cfg_err(reterr, NULL, -ENOENT,
+                           "no configuration file given and "
+                           "PROMFILE_CONFIG is not set");
+    }
+    memset(&c, 0, sizeof(c));
+    c.at.source = path;
+    c.f = fopen(path, "re");
+    if (!c.f) {
+        r = -errno;
+        return cfg_err(reterr, &c.at, r, "cannot open: %s", pf_strerror(r));
+    }
+    /* Parse into a copy: on error nothing of the file is applied. */
+    r = pf__config_copy(cfg, &tmp);
+    if (r < 0) {
+        fclose(c.f);
+        return cfg_err(reterr, &c.at, r, "out of memory");
+    }
+    c.cfg = &tmp;
+    /* Labels set by this file replace same-named ones; duplicates are
+     * found by their line numbers, so forget the old ones'. */
+    for (size_t i = 0; i < tmp.nlabels; i++)
+        tmp.label_lines[i] = 0;
+    r = ini_parse_stream(read_line, &c, handler, &c);
+    if (!c.failed && ferror(c.f)) {
+        c.failed = true;
+        cfg_err(&c.err, &c.at, -EIO, "read error");
+    }
+    fclose(c.f);
+    if (c.failed) {
+        r = c.err.code;
+    } else if (r == -2) {
+        c.failed = true;
+        r = cfg_err(&c.err, &c.at, -ENOMEM, "out of memory");
+    } else if (r != 0) {
+        c.at.line = r > 0 ? (unsigned)r : c.at.line;
+        c.failed = true;
+        r = cfg_err(&c.err, &c.at, -EINVAL,
+                    "syntax error: expected [section], key = value, or a "
+                    "comment");
+    }
+    if (c.failed) {
+        config_clear(&tmp);
+        if (reterr)
+            *reterr = c.err;
+        /* pf_last_error() says it all too. */
+        return cfg_err(NULL, &(where){path, c.err.line}, c.err.code, "%s",
+                       c.err.text);
+    }
+    r = set_string(&tmp.source, path);
+    if (r < 0) {
+        config_clear(&tmp);
+        return cfg_err(reterr, NULL, r, "out of memory");
+    }
+    config_clear(cfg);
+    *cfg = tmp;
+    return 0;
+}

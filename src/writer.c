@@ -1,0 +1,604 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The textfile writer: the atomic replace of ../shared/TEXTFILE.md
+ * ("Replacing the file atomically"), and a thread that keeps the file
+ * current.
+ */
+#include "pf-internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef HAVE_GETRANDOM
+#include <sys/random.h>
+#endif
+
+/* ---- System calls (replaceable by the fault-injection tests) ----------- */
+
+static int sys_open_dir(const char *path)
+{
+    return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+static int sys_openat(int dfd, const char *name, int flags, unsigned mode)
+{
+    return openat(dfd, name, flags, (mode_t)mode);
+}
+
+static int sys_fchmod(int fd, unsigned mode)
+{
+    return fchmod(fd, (mode_t)mode);
+}
+
+static long sys_write(int fd, const void *buf, size_t n)
+{
+    return (long)write(fd, buf, n);
+}
+
+pf_sys pf__sys = {
+    .open_dir = sys_open_dir,
+    .openat = sys_openat,
+    .fchmod = sys_fchmod,
+    .write = sys_write,
+    .fsync = fsync,
+    .close = close,
+    .renameat = renameat,
+};
+
+/* ---- Temporary names ----------------------------------------------------- */
+
+/* ".<file>.<12 random alphanumerics>.tmp": in the same directory (rename
+ * is atomic only within one file system), hidden, not ending in .prom (so
+ * node_exporter never reads a partial file), and unpredictable (so nobody
+ * who can write the directory can plant a symlink at the name we are
+ * about to open; O_EXCL|O_NOFOLLOW refuse it anyway). */
+#define TMP_RANDOM 12
+#define TMP_EXTRA (1 + 1 + TMP_RANDOM + 4) /* "." "." random ".tmp" */
+
+static const char alnum[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+static void random_bytes(unsigned char *b, size_t n)
+{
+    static _Atomic uint64_t counter;
+    struct timespec ts;
+    uint64_t x;
+
+#ifdef HAVE_GETRANDOM
+    if (getrandom(b, n, GRND_NONBLOCK) == (ssize_t)n)
+        return;
+#endif
+    /* No kernel entropy (early boot): still unpredictable enough from
+     * outside the process, and O_EXCL makes a guess harmless. */
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^
+        ((uint64_t)getpid() << 48) ^
+        atomic_fetch_add(&counter, 0x9e3779b97f4a7c15ULL);
+    for (size_t i = 0; i < n; i++) {
+        x ^= x >> 31;
+        x *= 0xbf58476d1ce4e5b9ULL;
+        x ^= x >> 29;
+        b[i] = (unsigned char)x;
+    }
+}
+
+static void make_tmp_name(char *dst, const char *file)
+{
+    unsigned char rnd[TMP_RANDOM];
+    size_t n = strlen(file);
+
+    random_bytes(rnd, sizeof(rnd));
+    dst[0] = '.';
+    memcpy(dst + 1, file, n);
+    dst[1 + n] = '.';
+    for (size_t i = 0; i < TMP_RANDOM; i++)
+        dst[2 + n + i] = alnum[rnd[i] % (sizeof(alnum) - 1)];
+    memcpy(dst + 2 + n + TMP_RANDOM, ".tmp", 5);
+}
+
+static bool is_tmp_name(const char *name, const char *file)
+{
+    size_t n = strlen(file);
+
+    if (strlen(name) != n + TMP_EXTRA || name[0] != '.' ||
+        memcmp(name + 1, file, n) != 0 || name[1 + n] != '.' ||
+        strcmp(name + 2 + n + TMP_RANDOM, ".tmp") != 0)
+        return false;
+    for (size_t i = 0; i < TMP_RANDOM; i++)
+        if (!memchr(alnum, name[2 + n + i], sizeof(alnum) - 1))
+            return false;
+    return true;
+}
+
+int pf__remove_leftovers(const char *dir, const char *file)
+{
+    int dfd, removed = 0;
+    struct dirent *de;
+    DIR *d;
+
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return 0;
+    d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        return 0;
+    }
+    while ((de = readdir(d)) != NULL) {
+        struct stat st;
+
+        if (!is_tmp_name(de->d_name, file))
+            continue;
+        /* Only regular files of ours: never a symlink someone planted,
+         * never another user's file. */
+        if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+            unlinkat(dfd, de->d_name, 0) == 0)
+            removed++;
+    }
+    closedir(d);
+    return removed;
+}
+
+/* ---- The atomic write ---------------------------------------------------- */
+
+int pf__write_file(const char *dir, const char *file, const char *data,
+                   size_t len, unsigned mode, unsigned flags)
+{
+    char tmp[PF_MAX_FILE_NAME + TMP_EXTRA + 1];
+    int dfd, fd = -1, r = 0;
+    size_t off = 0;
+
+    if (strlen(file) > PF_MAX_FILE_NAME)
+        return -EINVAL;
+    dfd = pf__sys.open_dir(dir);
+    if (dfd < 0)
+        return -errno;
+    for (int tries = 0; fd < 0; tries++) {
+        make_tmp_name(tmp, file);
+        fd = pf__sys.openat(dfd, tmp,
+                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+                                O_CLOEXEC,
+                            0600);
+        if (fd < 0 && (errno != EEXIST || tries == 100)) {
+            r = -errno;
+            pf__sys.close(dfd);
+            return r;
+        }
+    }
+    /* mkstemp()-like creation gives 0600; node_exporter runs as another
+     * user. Set the mode explicitly, whatever the umask. */
+    if (pf__sys.fchmod(fd, mode) < 0)
+        goto fail;
+    while (off < len) {
+        size_t chunk = len - off > (1u << 30) ? (1u << 30) : len - off;
+        long n = pf__sys.write(fd, data + off, chunk);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            goto fail;
+        if (n == 0) {
+            /* write() of a non-empty buffer returning 0: call it full. */
+            errno = ENOSPC;
+            goto fail;
+        }
+        off += (size_t)n;
+    }
+    if (!(flags & PF_WRITE_NO_FSYNC)) {
+        int rc;
+
+        while ((rc = pf__sys.fsync(fd)) < 0 && errno == EINTR)
+            ;
+        if (rc < 0)
+            goto fail;
+    }
+    /* close() can report a deferred write error (NFS, quotas); it is
+     * never retried, EINTR included: the descriptor is gone either way. */
+    {
+        int rc = pf__sys.close(fd);
+
+        fd = -1;
+        if (rc < 0)
+            goto fail;
+    }
+    if (pf__sys.renameat(dfd, tmp, dfd, file) < 0)
+        goto fail;
+    /* The new file is in place; a failed directory fsync only means the
+     * rename may not survive a power loss. Report it all the same. */
+    if ((flags & PF_WRITE_FSYNC_DIR) && pf__sys.fsync(dfd) < 0)
+        r = -errno;
+    pf__sys.close(dfd);
+    return r;
+
+fail:
+    r = -errno;
+    if (fd >= 0)
+        pf__sys.close(fd);
+    unlinkat(dfd, tmp, 0);
+    pf__sys.close(dfd);
+    return r;
+}
+
+int pf_registry_write_textfile(pf_registry *reg, const char *dir,
+                               const char *file, unsigned mode,
+                               unsigned flags)
+{
+    pf_buf b = {0};
+    int r;
+
+    if (!dir || !*dir)
+        return pf__err(-EINVAL, "directory is empty");
+    r = pf__check_file_name(file);
+    if (r < 0)
+        return r;
+    if (mode > 0777)
+        return pf__err(-EINVAL, "mode %o has bits beyond 0777", mode);
+    if (flags & ~(PF_WRITE_NO_FSYNC | PF_WRITE_FSYNC_DIR))
+        return pf__err(-EINVAL, "unknown flags 0x%x", flags);
+    r = pf__render(reg, &b);
+    if (r == 0)
+        r = pf__write_file(dir, file, b.data ? b.data : "", b.len,
+                           mode ? mode : 0644, flags);
+    pf__buf_release(&b);
+    return r;
+}
+
+/* ---- The writer ------------------------------------------------------------ */
+
+struct pf_writer {
+    pf_registry *reg;  /* the caller's */
+    pf_registry *self; /* the promfile_* metrics, internal */
+    pf_config cfg;     /* a copy; directory and file filled in */
+    unsigned flags;
+    pid_t pid; /* the process that started it */
+
+    pthread_mutex_t mu; /* stopping, and the condition variable */
+    pthread_cond_t cond;
+    bool stopping;
+    pthread_t thread;
+
+    pthread_mutex_t write_mu; /* one write at a time; buf */
+    pf_buf buf;
+    pf_family *errors;
+    _Atomic int last_error;
+    _Atomic uint64_t writes; /* successful writes */
+    _Atomic uint64_t bytes;  /* bytes of successful writes */
+};
+
+/* The self metrics' callbacks. The values describe the file they are
+ * written into, assuming this write succeeds -- if it fails, nobody sees
+ * them. */
+static double self_writes(void *arg)
+{
+    pf_writer *w = arg;
+
+    return (double)(atomic_load(&w->writes) + 1);
+}
+
+static double self_bytes(void *arg)
+{
+    pf_writer *w = arg;
+
+    return (double)atomic_load(&w->bytes);
+}
+
+static double self_now(void *arg)
+{
+    struct timespec ts;
+
+    (void)arg;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double self_interval(void *arg)
+{
+    pf_writer *w = arg;
+
+    return (double)w->cfg.interval_ms / 1000.0;
+}
+
+static int make_self_metrics(pf_writer *w)
+{
+    static const char *const errno_label[] = {"errno", NULL};
+    static const struct {
+        bool counter;
+        const char *name;
+        const char *help;
+        double (*fn)(void *);
+    } funcs[] = {
+        {true, "promfile_writes_total",
+         "Successful writes of this textfile by its promfile writer, this "
+         "one included.",
+         self_writes},
+        {true, "promfile_written_bytes_total",
+         "Bytes of the earlier successful writes of this textfile.",
+         self_bytes},
+        {false, "promfile_last_write_timestamp_seconds",
+         "Unix time at which this textfile was written.", self_now},
+        {false, "promfile_write_interval_seconds",
+         "Configured interval between writes of this textfile.",
+         self_interval},
+    };
+    int r;
+
+    r = pf_registry_new(&w->self);
+    if (r < 0)
+        return r;
+    w->self->internal = true;
+    for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]) && r == 0; i++)
+        r = (funcs[i].counter ? pf_counter_func_new : pf_gauge_func_new)(
+            w->self, funcs[i].name, funcs[i].help, funcs[i].fn, w, NULL);
+    if (r == 0)
+        r = pf_counter_family_new(w->self, "promfile_write_errors_total",
+                                  "Failed writes of this textfile, by errno "
+                                  "name.",
+                                  errno_label, &w->errors);
+    return r;
+}
+
+static const char *errno_name(int err, char *buf, size_t size)
+{
+#ifdef HAVE_STRERRORNAME_NP
+    const char *s = strerrorname_np(err);
+
+    if (s)
+        return s;
+#endif
+    snprintf(buf, size, "E%d", err);
+    return buf;
+}
+
+static int do_write(pf_writer *w)
+{
+    pf_registry *regs[2] = {w->reg, w->self};
+    int r;
+
+    pthread_mutex_lock(&w->write_mu);
+    w->buf.len = 0;
+    w->buf.failed = false;
+    r = pf__render_multi(regs, 2, &w->buf);
+    if (r == 0)
+        r = pf__write_file(w->cfg.directory, w->cfg.file,
+                           w->buf.data ? w->buf.data : "", w->buf.len,
+                           w->cfg.mode, w->flags);
+    if (r == 0) {
+        atomic_fetch_add(&w->writes, 1);
+        atomic_fetch_add(&w->bytes, w->buf.len);
+    } else {
+        char tmp[16];
+
+        pf_counter_inc_labels(w->errors, errno_name(-r, tmp, sizeof(tmp)),
+                              NULL);
+    }
+    atomic_store(&w->last_error, r);
+    pthread_mutex_unlock(&w->write_mu);
+    if (r < 0 && w->cfg.err_fn)
+        w->cfg.err_fn(r, w->cfg.err_arg);
+    return r;
+}
+
+static void *writer_thread(void *arg)
+{
+    pf_writer *w = arg;
+
+    pthread_mutex_lock(&w->mu);
+    while (!w->stopping) {
+        struct timespec deadline;
+
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += (time_t)(w->cfg.interval_ms / 1000);
+        deadline.tv_nsec += (long)(w->cfg.interval_ms % 1000) * 1000000L;
+        if (deadline.tv_nsec >= 1000000000L) {
+            deadline.tv_sec++;
+            deadline.tv_nsec -= 1000000000L;
+        }
+        /* Sleep until the deadline or until stopped, whichever is first;
+         * spurious wake-ups go back to sleep. */
+        while (!w->stopping &&
+               pthread_cond_timedwait(&w->cond, &w->mu, &deadline) !=
+                   ETIMEDOUT)
+            ;
+        if (w->stopping)
+            break;
+        pthread_mutex_unlock(&w->mu);
+        do_write(w);
+        pthread_mutex_lock(&w->mu);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+static void writer_free(pf_writer *w, bool in_child)
+{
+    pf_registry_free(w->self);
+    pf__config_clear(&w->cfg);
+    pf__buf_release(&w->buf);
+    /* In a child, the mutexes may have been held by the parent's writer
+     * thread at fork() time: destroying them would be undefined. */
+    if (!in_child) {
+        pthread_mutex_destroy(&w->mu);
+        pthread_mutex_destroy(&w->write_mu);
+        pthread_cond_destroy(&w->cond);
+    }
+    pf__free(w);
+}
+
+/* Fill in the defaults: the directory, and <program name>.prom. */
+static int resolve_paths(pf_config *cfg)
+{
+    if (!cfg->directory) {
+        cfg->directory = pf__strdup(PF_DEFAULT_DIRECTORY);
+        if (!cfg->directory)
+            return -ENOMEM;
+    }
+    if (!cfg->file) {
+        char name[PF_MAX_FILE_NAME + 1];
+        int r;
+
+        snprintf(name, sizeof(name), "%.*s.prom", PF_MAX_FILE_NAME - 5,
+                 program_invocation_short_name);
+        r = pf__check_file_name(name);
+        if (r < 0)
+            return r;
+        cfg->file = pf__strdup(name);
+        if (!cfg->file)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+/* Make cfg's [labels] constant labels of reg and of the self metrics. */
+static int apply_labels(pf_writer *w)
+{
+    for (size_t i = 0; i < w->cfg.nlabels; i++) {
+        const char *n = w->cfg.label_names[i], *v = w->cfg.label_values[i];
+        int r = pf_registry_set_label(w->reg, n, v);
+
+        if (r == 0)
+            r = pf_registry_set_label(w->self, n, v);
+        if (r < 0) {
+            if (w->cfg.source && w->cfg.label_lines[i])
+                return pf__err(r, "%.80s:%u: [labels] %.60s: %s",
+                               w->cfg.source, w->cfg.label_lines[i], n,
+                               r == -ENOMEM ? "out of memory"
+                                            : pf_last_error());
+            return r;
+        }
+    }
+    return 0;
+}
+
+int pf_writer_start(pf_registry *reg, const pf_config *cfg, pf_writer **ret)
+{
+    pthread_condattr_t ca;
+    pf_writer *w;
+    int r;
+
+    if (!ret)
+        return pf__err(-EINVAL, "result pointer is NULL");
+    reg = pf__registry(reg);
+    if (!reg)
+        return -ENOMEM;
+    w = pf__calloc(1, sizeof(*w));
+    if (!w)
+        return -ENOMEM;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_mutex_init(&w->write_mu, NULL);
+    pthread_condattr_init(&ca);
+    /* Intervals are measured on the monotonic clock: setting the date
+     * does not stall or rush the writer. */
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    w->reg = reg;
+    w->pid = getpid();
+    if (cfg) {
+        r = pf__config_copy(cfg, &w->cfg);
+    } else {
+        pf__config_init(&w->cfg);
+        r = 0;
+    }
+    if (r == 0)
+        r = resolve_paths(&w->cfg);
+    if (r == 0)
+        r = make_self_metrics(w);
+    if (r == 0)
+        r = apply_labels(w);
+    if (r < 0) {
+        writer_free(w, false);
+        return r;
+    }
+    w->flags = (w->cfg.fsync ? 0 : PF_WRITE_NO_FSYNC) |
+               (w->cfg.fsync_dir ? PF_WRITE_FSYNC_DIR : 0);
+
+    pf__remove_leftovers(w->cfg.directory, w->cfg.file);
+    /* The first write happens now, so that the file exists when this
+     * returns; its failure is reported like any other and retried. */
+    do_write(w);
+    r = pthread_create(&w->thread, NULL, writer_thread, w);
+    if (r != 0) {
+        writer_free(w, false);
+        return pf__err(-EAGAIN, "cannot start the writer thread: %s",
+                       pf_strerror(r));
+    }
+    *ret = w;
+    return 0;
+}
+
+int pf_writer_start_ini(pf_registry *reg, const char *path, pf_error *reterr,
+                        pf_writer **ret)
+{
+    pf_config *cfg;
+    int r;
+
+    r = pf_config_new(&cfg);
+    if (r < 0)
+        return r;
+    if (path || (getenv("PROMFILE_CONFIG") && *getenv("PROMFILE_CONFIG")))
+        r = pf_config_load(cfg, path, reterr);
+    if (r == 0) {
+        r = pf_writer_start(reg, cfg, ret);
+        if (r < 0 && reterr) {
+            memset(reterr, 0, sizeof(*reterr));
+            reterr->code = r;
+            snprintf(reterr->text, sizeof(reterr->text), "%s",
+                     pf_last_error());
+        }
+    }
+    pf_config_free(cfg);
+    return r;
+}
+
+int pf_writer_flush(pf_writer *w)
+{
+    if (!w)
+        return pf__err(-EINVAL, "writer is NULL");
+    if (getpid() != w->pid)
+        return pf__err(-ESRCH, "the writer belongs to the parent process");
+    return do_write(w);
+}
+
+int pf_writer_last_error(const pf_writer *w)
+{
+    if (!w)
+        return -EINVAL;
+    return atomic_load(&w->last_error);
+}
+
+int pf_writer_stop(pf_writer *w)
+{
+    int r;
+
+    if (!w)
+        return pf__err(-EINVAL, "writer is NULL");
+    if (getpid() != w->pid) {
+        /* A child: the thread is not here, the file is not ours. */
+        writer_free(w, true);
+        return 0;
+    }
+    pthread_mutex_lock(&w->mu);
+    w->stopping = true;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    /* The last write, unless the file is about to go. */
+    r = w->cfg.remove_on_exit ? 0 : do_write(w);
+    if (w->cfg.remove_on_exit) {
+        int dfd = open(w->cfg.directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (dfd >= 0) {
+            unlinkat(dfd, w->cfg.file, 0);
+            close(dfd);
+        }
+    }
+    writer_free(w, false);
+    return r;
+}
