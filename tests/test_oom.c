@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Out of memory: for each operation, make the 1st, 2nd, ... allocation
+ * fail until the operation succeeds. Every failing attempt must return
+ * -ENOMEM, leave the registry rendering exactly as before, and leak
+ * nothing (the allocation wrappers count live blocks).
+ */
+#include "pf-test.h"
+
+static const char *const kv[] = {"kind", "variant", NULL};
+
+typedef void (*prepare_fn)(pf_registry *reg);
+typedef int (*op_fn)(pf_registry *reg);
+
+static void prepare_nothing(pf_registry *reg)
+{
+    UNUSED(reg);
+}
+
+static void prepare_some(pf_registry *reg)
+{
+    static const double b[] = {1, 2, 4};
+    pf_family *f;
+
+    assert_int_equal(pf_registry_set_label(reg, "site", "x"), 0);
+    assert_int_equal(
+        pf_counter_family_new(reg, "oom_auth_total", "Auth.", kv, &f), 0);
+    assert_int_equal(pf_counter_inc_labels(f, "imap", "plain", NULL), 0);
+    assert_int_equal(pf_histogram_family_new(reg, "oom_wait_seconds", "W.",
+                                             kv, b, 3, &f),
+                     0);
+    assert_int_equal(pf_histogram_observe_labels(f, 3, "a", "b", NULL), 0);
+}
+
+/* 64 series: the next one needs a new chunk and a bigger table. */
+static void prepare_64_series(pf_registry *reg)
+{
+    pf_family *f;
+    char v[16];
+
+    assert_int_equal(
+        pf_counter_family_new(reg, "oom_auth_total", "Auth.", kv, &f), 0);
+    for (int i = 0; i < 64; i++) {
+        snprintf(v, sizeof(v), "%d", i);
+        assert_int_equal(pf_counter_inc_labels(f, "k", v, NULL), 0);
+    }
+}
+
+static char *render_or_empty(pf_registry *reg)
+{
+    return render_text(reg);
+}
+
+/* Run `op` with the n-th allocation failing, for n = 1, 2, ... */
+static void run_oom(prepare_fn prepare, op_fn op)
+{
+    for (long n = 1;; n++) {
+        long live = pf__alloc_live();
+        long attempts;
+        pf_registry *reg;
+        char *before, *after;
+        int r;
+
+        assert_int_equal(pf_registry_new(&reg), 0);
+        prepare(reg);
+        before = render_or_empty(reg);
+        pf__alloc_fail_nth(n);
+        r = op(reg);
+        attempts = pf__alloc_fail_nth(0);
+        if (attempts < n) {
+            /* The failure was never reached: the operation is done. */
+            assert_int_equal(r, 0);
+            free(before);
+            pf_registry_free(reg);
+            assert_int_equal(pf__alloc_live(), live);
+            print_message("# succeeded after %ld failing runs\n", n - 1);
+            return;
+        }
+        if (r != -ENOMEM)
+            fail_msg("allocation %ld failed but the call returned %d", n, r);
+        after = render_or_empty(reg);
+        assert_string_equal(before, after);
+        free(before);
+        free(after);
+        pf_registry_free(reg);
+        if (pf__alloc_live() != live)
+            fail_msg("allocation %ld failed: %ld blocks leaked", n,
+                     pf__alloc_live() - live);
+    }
+}
+
+static int op_registry_new(pf_registry *reg)
+{
+    pf_registry *r2;
+    int r;
+
+    UNUSED(reg);
+    r = pf_registry_new(&r2);
+    if (r == 0)
+        pf_registry_free(r2);
+    return r;
+}
+
+static int op_counter_family(pf_registry *reg)
+{
+    return pf_counter_family_new(reg, "oom_new_total", "New.", kv, NULL);
+}
+
+static int op_histogram_family(pf_registry *reg)
+{
+    return pf_histogram_family_new(reg, "oom_new_seconds", "New.", kv, NULL,
+                                   0, NULL);
+}
+
+static double zero(void *arg)
+{
+    UNUSED(arg);
+    return 0;
+}
+
+static int op_func_family(pf_registry *reg)
+{
+    return pf_gauge_func_new(reg, "oom_fn", "Fn.", zero, NULL, NULL);
+}
+
+static int op_counter_new(pf_registry *reg)
+{
+    pf_counter *c;
+
+    return pf_counter_new(reg, "oom_plain_total", "Plain.", &c);
+}
+
+static int op_new_series(pf_registry *reg)
+{
+    pf_family *f;
+    int r = pf_counter_family_new(reg, "oom_auth_total", "Auth.", kv, &f);
+
+    if (r < 0)
+        return r;
+    return pf_counter_inc_labels(f, "new", "series", NULL);
+}
+
+static int op_65th_series(pf_registry *reg)
+{
+    return op_new_series(reg);
+}
+
+static int op_new_histogram_series(pf_registry *reg)
+{
+    static const double b[] = {1, 2, 4};
+    pf_family *f;
+    int r = pf_histogram_family_new(reg, "oom_wait_seconds", "W.", kv, b, 3,
+                                    &f);
+
+    if (r < 0)
+        return r;
+    return pf_histogram_observe_labels(f, 1, "new", "series", NULL);
+}
+
+static int op_set_label(pf_registry *reg)
+{
+    return pf_registry_set_label(reg, "instance", "mail1");
+}
+
+static int op_replace_label(pf_registry *reg)
+{
+    return pf_registry_set_label(reg, "site", "y");
+}
+
+/* Rendering fails with the n-th allocation of a render that has new series
+ * to merge into its sorted caches; the next render must still be right,
+ * i.e. equal to that of a twin registry that never failed. */
+static void run_oom_render(prepare_fn prepare)
+{
+    pf_registry *twin;
+    char *want;
+
+    assert_int_equal(pf_registry_new(&twin), 0);
+    prepare(twin);
+    want = render_text(twin);
+    pf_registry_free(twin);
+    for (long n = 1;; n++) {
+        long live = pf__alloc_live();
+        long attempts;
+        pf_registry *reg;
+        char *text = NULL, *again;
+        int r;
+
+        assert_int_equal(pf_registry_new(&reg), 0);
+        prepare(reg);
+        pf__alloc_fail_nth(n);
+        r = pf_registry_render(reg, &text, NULL);
+        attempts = pf__alloc_fail_nth(0);
+        if (attempts < n) {
+            assert_int_equal(r, 0);
+            assert_string_equal(text, want);
+            free(text);
+            pf_registry_free(reg);
+            assert_int_equal(pf__alloc_live(), live);
+            break;
+        }
+        assert_int_equal(r, -ENOMEM);
+        assert_null(text);
+        again = render_text(reg);
+        assert_string_equal(again, want);
+        free(again);
+        pf_registry_free(reg);
+        assert_int_equal(pf__alloc_live(), live);
+    }
+    free(want);
+}
+
+static void oom_registry_new(void **state)
+{
+    UNUSED(state);
+    run_oom(prepare_nothing, op_registry_new);
+}
+
+static void oom_family_new(void **state)
+{
+    UNUSED(state);
+    run_oom(prepare_some, op_counter_family);
+    run_oom(prepare_some, op_histogram_family);
+    run_oom(prepare_some, op_func_family);
+    run_oom(prepare_some, op_counter_new);
+}
+
+static void oom_series_new(void **state)
+{
+    UNUSED(state);
+    run_oom(prepare_some, op_new_series);
+    run_oom(prepare_64_series, op_65th_series);
+    run_oom(prepare_some, op_new_histogram_series);
+}
+
+static void oom_set_label(void **state)
+{
+    UNUSED(state);
+    run_oom(prepare_some, op_set_label);
+    run_oom(prepare_some, op_replace_label);
+}
+
+static void oom_render(void **state)
+{
+    UNUSED(state);
+    run_oom_render(prepare_some);
+    run_oom_render(prepare_64_series);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(oom_registry_new), cmocka_unit_test(oom_family_new),
+        cmocka_unit_test(oom_series_new),   cmocka_unit_test(oom_set_label),
+        cmocka_unit_test(oom_render),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

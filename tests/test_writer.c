@@ -1,0 +1,656 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The textfile writer: the atomic write and its failures, the background
+ * writer, leftovers, fork(). Where the test runs as root, small tmpfs
+ * mounts give a read-only and a full file system.
+ */
+#include "pf-test.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/inotify.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct fixture {
+    char dir[64];
+    pf_registry *reg;
+    pf_counter *events;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof(*fx));
+
+    assert_non_null(fx);
+    strcpy(fx->dir, "/tmp/pf-writer-XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    assert_int_equal(pf_registry_new(&fx->reg), 0);
+    assert_int_equal(pf_counter_new(fx->reg, "w_events_total", "Events.",
+                                    &fx->events),
+                     0);
+    *state = fx;
+    return 0;
+}
+
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    char path[512];
+
+    if (!d)
+        return;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        if (unlink(path) < 0)
+            remove_tree(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+
+    umount2(fx->dir, MNT_DETACH);
+    chmod(fx->dir, 0700);
+    remove_tree(fx->dir);
+    pf_registry_free(fx->reg);
+    free(fx);
+    return 0;
+}
+
+static char *file_text(const fixture *fx, const char *name)
+{
+    char path[256];
+
+    snprintf(path, sizeof(path), "%s/%s", fx->dir, name);
+    return read_file(path);
+}
+
+/* Names in the directory other than the given ones: temp files left. */
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int n = 0;
+
+    assert_non_null(d);
+    while ((de = readdir(d)) != NULL)
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+            n++;
+    closedir(d);
+    return n;
+}
+
+static void write_textfile_replaces_atomically(void **state)
+{
+    fixture *fx = *state;
+    char *want, *got;
+    struct stat st;
+    char path[256];
+    mode_t old = umask(077);
+
+    assert_int_equal(pf_counter_add(fx->events, 41), 0);
+    assert_int_equal(
+        pf_registry_write_textfile(fx->reg, fx->dir, "app.prom", 0, 0), 0);
+    assert_int_equal(pf_counter_inc(fx->events), 0);
+    assert_int_equal(
+        pf_registry_write_textfile(fx->reg, fx->dir, "app.prom", 0, 0), 0);
+    umask(old);
+    want = render_text(fx->reg);
+    got = file_text(fx, "app.prom");
+    assert_non_null(got);
+    assert_string_equal(got, want);
+    free(want);
+    free(got);
+    /* 0644 whatever the umask (077 here): node_exporter must read it. */
+    snprintf(path, sizeof(path), "%s/app.prom", fx->dir);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0644);
+    /* No temporary file is left behind. */
+    assert_int_equal(count_entries(fx->dir), 1);
+    /* An explicit mode is applied exactly. */
+    assert_int_equal(pf_registry_write_textfile(fx->reg, fx->dir, "app.prom",
+                                                0640, PF_WRITE_FSYNC_DIR),
+                     0);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+}
+
+static void write_textfile_refuses_bad_arguments(void **state)
+{
+    fixture *fx = *state;
+
+    assert_int_equal(
+        pf_registry_write_textfile(fx->reg, fx->dir, "app.txt", 0, 0),
+        -EINVAL);
+    assert_int_equal(
+        pf_registry_write_textfile(fx->reg, fx->dir, "../app.prom", 0, 0),
+        -EINVAL);
+    assert_int_equal(
+        pf_registry_write_textfile(fx->reg, fx->dir, "a/b.prom", 0, 0),
+        -EINVAL);
+    assert_int_equal(
+        pf_registry_write_textfile(fx->reg, fx->dir, ".prom", 0, 0), -EINVAL);
+    assert_int_equal(
+        pf_registry_write_textfile(fx->reg, fx->dir, NULL, 0, 0), -EINVAL);
+    assert_int_equal(
+        pf_registry_write_textfile(fx->reg, NULL, "app.prom", 0, 0), -EINVAL);
+    assert_int_equal(
+        pf_registry_write_textfile(fx->reg, fx->dir, "app.prom", 04644, 0),
+        -EINVAL);
+    assert_int_equal(
+        pf_registry_write_textfile(fx->reg, fx->dir, "app.prom", 0, 0x100),
+        -EINVAL);
+    assert_int_equal(count_entries(fx->dir), 0);
+}
+
+static void write_textfile_missing_directory_fails(void **state)
+{
+    fixture *fx = *state;
+    char dir[128];
+
+    snprintf(dir, sizeof(dir), "%s/missing", fx->dir);
+    assert_int_equal(pf_registry_write_textfile(fx->reg, dir, "app.prom", 0, 0),
+                     -ENOENT);
+}
+
+/* ---- Fault injection through pf__sys ---------------------------------- */
+
+static pf_sys real_sys;
+static int fault_errno;
+static const char *plant; /* "symlink" or "file": plant at the temp name */
+static char plant_target[256];
+static int planted;
+
+static int openat_planting(int dfd, const char *name, int flags,
+                           unsigned mode)
+{
+    /* Someone who can write the directory guessed the temporary name:
+     * they win the race and create it first. */
+    if (plant && planted < 3) {
+        planted++;
+        if (strcmp(plant, "symlink") == 0)
+            assert_int_equal(symlinkat(plant_target, dfd, name), 0);
+        else
+            close(openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL, 0600));
+    }
+    return real_sys.openat(dfd, name, flags, mode);
+}
+
+static int fsync_failing(int fd)
+{
+    (void)fd;
+    errno = fault_errno;
+    return -1;
+}
+
+static void write_textfile_never_follows_planted_names(void **state)
+{
+    fixture *fx = *state;
+    char victim[256], *text;
+
+    /* The victim: a file the attacker wants overwritten. */
+    snprintf(victim, sizeof(victim), "%s/victim", fx->dir);
+    {
+        FILE *f = fopen(victim, "w");
+
+        assert_non_null(f);
+        fputs("precious\n", f);
+        fclose(f);
+    }
+    real_sys = pf__sys;
+    pf__sys.openat = openat_planting;
+    for (int round = 0; round < 2; round++) {
+        plant = round == 0 ? "symlink" : "file";
+        snprintf(plant_target, sizeof(plant_target), "%s", victim);
+        planted = 0;
+        assert_int_equal(pf_registry_write_textfile(fx->reg, fx->dir,
+                                                    "app.prom", 0, 0),
+                         0);
+        assert_int_equal(planted, 3);
+    }
+    pf__sys = real_sys;
+    plant = NULL;
+    text = read_file(victim);
+    assert_string_equal(text, "precious\n");
+    free(text);
+    /* victim, app.prom, 3 symlinks and 3 files left untouched. */
+    assert_int_equal(count_entries(fx->dir), 2 + 6);
+}
+
+static void write_textfile_failure_keeps_old_file(void **state)
+{
+    fixture *fx = *state;
+    char *before, *after;
+
+    assert_int_equal(
+        pf_registry_write_textfile(fx->reg, fx->dir, "app.prom", 0, 0), 0);
+    before = file_text(fx, "app.prom");
+    assert_int_equal(pf_counter_add(fx->events, 1000), 0);
+    real_sys = pf__sys;
+    pf__sys.fsync = fsync_failing;
+    fault_errno = EIO;
+    assert_int_equal(
+        pf_registry_write_textfile(fx->reg, fx->dir, "app.prom", 0, 0), -EIO);
+    pf__sys = real_sys;
+    after = file_text(fx, "app.prom");
+    assert_string_equal(before, after);
+    assert_int_equal(count_entries(fx->dir), 1);
+    free(before);
+    free(after);
+}
+
+/* ---- Small file systems (root only) ------------------------------------ */
+
+static bool mount_tmpfs(const char *dir, const char *opts)
+{
+    if (geteuid() != 0 || mount("tmpfs", dir, "tmpfs", 0, opts) != 0) {
+        print_message("# cannot mount a tmpfs (needs root): %s\n",
+                      strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+static void write_textfile_full_disk_keeps_old_file(void **state)
+{
+    fixture *fx = *state;
+    static const char *const labels[] = {"id", NULL};
+    char *before, *after, v[16];
+    pf_family *f;
+
+    if (!mount_tmpfs(fx->dir, "size=64k,mode=0755"))
+        skip();
+    assert_int_equal(
+        pf_registry_write_textfile(fx->reg, fx->dir, "app.prom", 0, 0), 0);
+    before = file_text(fx, "app.prom");
+    /* Now more than the 64 KiB file system can hold. */
+    assert_int_equal(pf_gauge_family_new(fx->reg, "w_fill", "Fill.", labels,
+                                         &f),
+                     0);
+    for (int i = 0; i < 5000; i++) {
+        snprintf(v, sizeof(v), "%d", i);
+        assert_int_equal(pf_gauge_set_labels(f, i, v, NULL), 0);
+    }
+    assert_int_equal(
+        pf_registry_write_textfile(fx->reg, fx->dir, "app.prom", 0, 0),
+        -ENOSPC);
+    after = file_text(fx, "app.prom");
+    assert_string_equal(before, after);
+    assert_int_equal(count_entries(fx->dir), 1);
+    free(before);
+    free(after);
+}
+
+static void write_textfile_read_only_then_recovers(void **state)
+{
+    fixture *fx = *state;
+    char *text;
+
+    if (!mount_tmpfs(fx->dir, "size=1m,mode=0755"))
+        skip();
+    assert_int_equal(
+        pf_registry_write_textfile(fx->reg, fx->dir, "app.prom", 0, 0), 0);
+    assert_int_equal(mount(NULL, fx->dir, NULL, MS_REMOUNT | MS_RDONLY,
+                           "size=1m"),
+                     0);
+    assert_int_equal(pf_counter_add(fx->events, 7), 0);
+    assert_int_equal(
+        pf_registry_write_textfile(fx->reg, fx->dir, "app.prom", 0, 0),
+        -EROFS);
+    text = file_text(fx, "app.prom");
+    assert_non_null(strstr(text, "w_events_total 0\n"));
+    free(text);
+    assert_int_equal(mount(NULL, fx->dir, NULL, MS_REMOUNT, "size=1m"), 0);
+    assert_int_equal(
+        pf_registry_write_textfile(fx->reg, fx->dir, "app.prom", 0, 0), 0);
+    text = file_text(fx, "app.prom");
+    assert_non_null(strstr(text, "w_events_total 7\n"));
+    free(text);
+}
+
+/* ---- The background writer ----------------------------------------------- */
+
+static pf_config *config_for(const fixture *fx, const char *interval)
+{
+    pf_config *cfg;
+
+    assert_int_equal(pf_config_new(&cfg), 0);
+    assert_int_equal(pf_config_set(cfg, "textfile", "directory", fx->dir,
+                                   NULL),
+                     0);
+    assert_int_equal(pf_config_set(cfg, "textfile", "file", "app.prom", NULL),
+                     0);
+    assert_int_equal(
+        pf_config_set(cfg, "textfile", "interval", interval, NULL), 0);
+    return cfg;
+}
+
+static void writer_writes_at_start_flush_and_stop(void **state)
+{
+    fixture *fx = *state;
+    pf_config *cfg = config_for(fx, "1h");
+    pf_writer *w;
+    char *text;
+
+    assert_int_equal(pf_writer_start(fx->reg, cfg, &w), 0);
+    pf_config_free(cfg);
+    /* Written before start returned. */
+    text = file_text(fx, "app.prom");
+    assert_non_null(text);
+    assert_non_null(strstr(text, "\nw_events_total 0\n"));
+    assert_non_null(strstr(text, "\npromfile_writes_total 1\n"));
+    assert_non_null(strstr(text, "\npromfile_write_interval_seconds 3600\n"));
+    free(text);
+    assert_int_equal(pf_writer_last_error(w), 0);
+
+    assert_int_equal(pf_counter_inc(fx->events), 0);
+    assert_int_equal(pf_writer_flush(w), 0);
+    text = file_text(fx, "app.prom");
+    assert_non_null(strstr(text, "\nw_events_total 1\n"));
+    assert_non_null(strstr(text, "\npromfile_writes_total 2\n"));
+    free(text);
+
+    /* Stopping a writer with a 1-hour interval returns at once: the
+     * thread waits on a condition variable, and this call joins it. */
+    assert_int_equal(pf_counter_inc(fx->events), 0);
+    assert_int_equal(pf_writer_stop(w), 0);
+    text = file_text(fx, "app.prom");
+    assert_non_null(strstr(text, "\nw_events_total 2\n"));
+    assert_non_null(strstr(text, "\npromfile_writes_total 3\n"));
+    free(text);
+    assert_int_equal(count_entries(fx->dir), 1);
+}
+
+static void writer_rewrites_every_interval(void **state)
+{
+    fixture *fx = *state;
+    pf_config *cfg = config_for(fx, "10ms");
+    char buf[4096] __attribute__((aligned(8)));
+    int renames = 0, in;
+    pf_writer *w;
+
+    /* Wait for the thread's writes as the kernel reports them: each one
+     * is a rename into the directory (no polling, no sleeping). */
+    in = inotify_init1(IN_CLOEXEC);
+    assert_true(in >= 0);
+    assert_true(inotify_add_watch(in, fx->dir, IN_MOVED_TO) >= 0);
+    assert_int_equal(pf_writer_start(fx->reg, cfg, &w), 0);
+    pf_config_free(cfg);
+    while (renames < 5) {
+        ssize_t n = read(in, buf, sizeof(buf));
+
+        assert_true(n > 0);
+        for (char *p = buf; p < buf + n;) {
+            const struct inotify_event *ev = (void *)p;
+
+            if (ev->len && strcmp(ev->name, "app.prom") == 0)
+                renames++;
+            p += sizeof(*ev) + ev->len;
+        }
+    }
+    close(in);
+    assert_int_equal(pf_writer_stop(w), 0);
+    {
+        char *text = file_text(fx, "app.prom");
+        const char *p = strstr(text, "\npromfile_writes_total ");
+
+        assert_non_null(p);
+        assert_true(strtoul(p + 23, NULL, 10) >= 6);
+        free(text);
+    }
+}
+
+static void writer_remove_on_exit_and_labels(void **state)
+{
+    fixture *fx = *state;
+    pf_config *cfg = config_for(fx, "1h");
+    char path[256], *text;
+    pf_writer *w;
+
+    assert_int_equal(
+        pf_config_set(cfg, "textfile", "remove_on_exit", "yes", NULL), 0);
+    assert_int_equal(pf_config_set(cfg, "labels", "instance", "mail1", NULL),
+                     0);
+    assert_int_equal(pf_writer_start(fx->reg, cfg, &w), 0);
+    pf_config_free(cfg);
+    text = file_text(fx, "app.prom");
+    assert_non_null(strstr(text, "\nw_events_total{instance=\"mail1\"} 0\n"));
+    assert_non_null(
+        strstr(text, "\npromfile_writes_total{instance=\"mail1\"} 1\n"));
+    free(text);
+    assert_int_equal(pf_writer_stop(w), 0);
+    snprintf(path, sizeof(path), "%s/app.prom", fx->dir);
+    assert_int_equal(access(path, F_OK), -1);
+    assert_int_equal(errno, ENOENT);
+}
+
+static void writer_label_conflict_fails_with_line(void **state)
+{
+    fixture *fx = *state;
+    static const char *const labels[] = {"instance", NULL};
+    char ini[128];
+    pf_error err;
+    pf_writer *w = NULL;
+    FILE *f;
+
+    assert_int_equal(pf_gauge_family_new(fx->reg, "w_up", "Up.", labels, NULL),
+                     0);
+    snprintf(ini, sizeof(ini), "%s/promfile.ini", fx->dir);
+    f = fopen(ini, "w");
+    assert_non_null(f);
+    fprintf(f, "[textfile]\ndirectory = %s\nfile = app.prom\n\n[labels]\n"
+               "site = fra1\ninstance = mail1\n",
+            fx->dir);
+    fclose(f);
+    assert_int_equal(pf_writer_start_ini(fx->reg, ini, &err, &w), -EEXIST);
+    assert_null(w);
+    assert_non_null(strstr(err.text, "promfile.ini:7: [labels] instance"));
+}
+
+static int errors_seen;
+static int last_err;
+
+static void on_error(int err, void *arg)
+{
+    (void)arg;
+    errors_seen++;
+    last_err = err;
+}
+
+static void writer_reports_and_recovers(void **state)
+{
+    fixture *fx = *state;
+    pf_config *cfg;
+    char dir[128], *text;
+    pf_writer *w;
+
+    snprintf(dir, sizeof(dir), "%s/later", fx->dir);
+    cfg = config_for(fx, "1h");
+    assert_int_equal(pf_config_set(cfg, "textfile", "directory", dir, NULL),
+                     0);
+    assert_int_equal(pf_config_set_error_callback(cfg, on_error, NULL), 0);
+    errors_seen = 0;
+    /* A missing directory does not stop the writer from starting. */
+    assert_int_equal(pf_writer_start(fx->reg, cfg, &w), 0);
+    pf_config_free(cfg);
+    assert_int_equal(pf_writer_last_error(w), -ENOENT);
+    assert_int_equal(errors_seen, 1);
+    assert_int_equal(last_err, -ENOENT);
+    assert_int_equal(pf_writer_flush(w), -ENOENT);
+    assert_int_equal(errors_seen, 2);
+    /* The admin creates it: the next write succeeds and shows the errors. */
+    assert_int_equal(mkdir(dir, 0755), 0);
+    assert_int_equal(pf_writer_flush(w), 0);
+    assert_int_equal(pf_writer_last_error(w), 0);
+    text = file_text(fx, "later/app.prom");
+    assert_non_null(text);
+    assert_non_null(
+        strstr(text, "\npromfile_write_errors_total{errno=\"ENOENT\"} 2\n"));
+    assert_non_null(strstr(text, "\npromfile_writes_total 1\n"));
+    free(text);
+    assert_int_equal(pf_writer_stop(w), 0);
+}
+
+static void writer_removes_only_its_leftovers(void **state)
+{
+    fixture *fx = *state;
+    static const char *const names[] = {
+        ".app.prom.AbCdEf123456.tmp", /* ours: removed */
+        ".app.prom.ZZZZZZZZZZZZ.tmp", /* ours: removed */
+        ".app.prom.short.tmp",        /* not our pattern */
+        ".other.prom.AbCdEf123456.tmp", /* another file's */
+        "notes.txt",
+    };
+    char path[256];
+    pf_config *cfg = config_for(fx, "1h");
+    pf_writer *w;
+
+    for (size_t i = 0; i < 5; i++) {
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s", fx->dir, names[i]);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fclose(f);
+    }
+    /* A symlink with our pattern is never touched either. */
+    snprintf(path, sizeof(path), "%s/.app.prom.SymLink12345.tmp", fx->dir);
+    assert_int_equal(symlink("/etc/passwd", path), 0);
+    assert_int_equal(pf_writer_start(fx->reg, cfg, &w), 0);
+    pf_config_free(cfg);
+    assert_int_equal(pf_writer_stop(w), 0);
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(path, sizeof(path), "%s/%s", fx->dir, names[i]);
+        assert_int_equal(access(path, F_OK), i < 2 ? -1 : 0);
+    }
+    /* 3 kept + symlink + app.prom */
+    assert_int_equal(count_entries(fx->dir), 5);
+}
+
+static void writer_fork_child_never_writes_parent_file(void **state)
+{
+    fixture *fx = *state;
+    pf_config *cfg = config_for(fx, "10ms");
+    pf_writer *w;
+    int status;
+    pid_t pid;
+
+    assert_int_equal(pf_writer_start(fx->reg, cfg, &w), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* The child: the writer is its parent's. */
+        pf_config *mine;
+        pf_writer *own;
+        char *text;
+        int bad = 0;
+
+        bad |= pf_writer_flush(w) != -ESRCH;
+        bad |= pf_writer_stop(w) != 0;
+        /* It can start its own, on its own file. */
+        mine = config_for(fx, "1h");
+        bad |= pf_config_set(mine, "textfile", "file", "child.prom", NULL) !=
+               0;
+        bad |= pf_counter_add(fx->events, 100) != 0;
+        bad |= pf_writer_start(fx->reg, mine, &own) != 0;
+        bad |= pf_writer_stop(own) != 0;
+        pf_config_free(mine);
+        text = file_text(fx, "child.prom");
+        bad |= !text || !strstr(text, "\nw_events_total 100\n");
+        free(text);
+        _exit(bad ? 1 : 0);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    /* The parent's writer is unaffected; the child's +100 is not ours. */
+    assert_int_equal(pf_writer_flush(w), 0);
+    {
+        char *text = file_text(fx, "app.prom");
+
+        assert_non_null(strstr(text, "\nw_events_total 0\n"));
+        free(text);
+    }
+    assert_int_equal(pf_writer_stop(w), 0);
+    pf_config_free(cfg);
+}
+
+static void writer_start_ini_from_environment(void **state)
+{
+    fixture *fx = *state;
+    char ini[128];
+    pf_writer *w;
+    pf_error err;
+    char *text;
+    FILE *f;
+
+    snprintf(ini, sizeof(ini), "%s/env.ini", fx->dir);
+    f = fopen(ini, "w");
+    assert_non_null(f);
+    fprintf(f, "[textfile]\ndirectory = %s\nfile = env.prom\ninterval = 1h\n",
+            fx->dir);
+    fclose(f);
+    assert_int_equal(setenv("PROMFILE_CONFIG", ini, 1), 0);
+    assert_int_equal(pf_writer_start_ini(fx->reg, NULL, &err, &w), 0);
+    unsetenv("PROMFILE_CONFIG");
+    assert_int_equal(pf_writer_stop(w), 0);
+    text = file_text(fx, "env.prom");
+    assert_non_null(text);
+    free(text);
+    /* A bad file: no writer, and the line is named. */
+    f = fopen(ini, "w");
+    assert_non_null(f);
+    fprintf(f, "[textfile]\ninterval = soon\n");
+    fclose(f);
+    w = NULL;
+    assert_int_equal(pf_writer_start_ini(fx->reg, ini, &err, &w), -EINVAL);
+    assert_null(w);
+    assert_int_equal(err.line, 2);
+    assert_non_null(strstr(err.text, "interval"));
+}
+
+static void writer_refuses_bad_arguments(void **state)
+{
+    fixture *fx = *state;
+
+    assert_int_equal(pf_writer_start(fx->reg, NULL, NULL), -EINVAL);
+    assert_int_equal(pf_writer_flush(NULL), -EINVAL);
+    assert_int_equal(pf_writer_stop(NULL), -EINVAL);
+    assert_int_equal(pf_writer_last_error(NULL), -EINVAL);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(write_textfile_replaces_atomically),
+        T(write_textfile_refuses_bad_arguments),
+        T(write_textfile_missing_directory_fails),
+        T(write_textfile_never_follows_planted_names),
+        T(write_textfile_failure_keeps_old_file),
+        T(write_textfile_full_disk_keeps_old_file),
+        T(write_textfile_read_only_then_recovers),
+        T(writer_writes_at_start_flush_and_stop),
+        T(writer_rewrites_every_interval),
+        T(writer_remove_on_exit_and_labels),
+        T(writer_label_conflict_fails_with_line),
+        T(writer_reports_and_recovers),
+        T(writer_removes_only_its_leftovers),
+        T(writer_fork_child_never_writes_parent_file),
+        T(writer_start_ini_from_environment),
+        T(writer_refuses_bad_arguments),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
