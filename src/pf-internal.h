@@ -322,7 +322,8 @@ int pf__check_file_name(const char *file);
 int pf__render(pf_registry *reg, pf_buf *out);
 /* Render several registries as one text: their families merged by name,
  * each with its own constant labels. Each registry's render_mu is taken in
- * array order. */
+ * array order, which must be the order the registries were made in (the
+ * fork() handlers of registry.c take them in that order too). */
 int pf__render_multi(pf_registry *const *regs, size_t n, pf_buf *out);
 
 /* ---- writer.c ---- */

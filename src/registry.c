@@ -40,19 +40,24 @@ static uint64_t make_seed(const void *salt)
  * creating a series) would stay locked forever in the child, and the
  * child could not use its registries, nor start a writer of its own. So
  * the library keeps a list of its registries and takes all their locks
- * around fork(), in the order the library itself takes them (render_mu,
- * then mu, then the families' mutexes; no path takes them in another
- * order), and releases them in both parent and child afterwards. */
+ * around fork(), and releases them in both parent and child afterwards.
+ *
+ * The order is the library's lock order: every render_mu first, oldest
+ * registry first (pf__render_multi() takes a writer's registries in that
+ * order: the caller's, then the writer's own, made later); then each
+ * registry's mu and its families' mutexes. No path holds a mu or a
+ * family mutex while taking a render_mu. */
 
 static pthread_mutex_t all_mu = PTHREAD_MUTEX_INITIALIZER;
-static pf_registry *all_regs;
+static pf_registry *all_first, *all_last; /* oldest first */
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 static void fork_prepare(void)
 {
     pthread_mutex_lock(&all_mu);
-    for (pf_registry *r = all_regs; r; r = r->next_reg) {
+    for (pf_registry *r = all_first; r; r = r->next_reg)
         pthread_mutex_lock(&r->render_mu);
+    for (pf_registry *r = all_first; r; r = r->next_reg) {
         pthread_mutex_lock(&r->mu);
         for (size_t i = 0; i < r->nfams; i++)
             pthread_mutex_lock(&r->fams[i]->mu);
@@ -61,12 +66,13 @@ static void fork_prepare(void)
 
 static void fork_release(void)
 {
-    for (pf_registry *r = all_regs; r; r = r->next_reg) {
-        for (size_t i = 0; i < r->nfams; i++)
+    for (pf_registry *r = all_last; r; r = r->prev_reg) {
+        for (size_t i = r->nfams; i-- > 0;)
             pthread_mutex_unlock(&r->fams[i]->mu);
         pthread_mutex_unlock(&r->mu);
-        pthread_mutex_unlock(&r->render_mu);
     }
+    for (pf_registry *r = all_last; r; r = r->prev_reg)
+        pthread_mutex_unlock(&r->render_mu);
     pthread_mutex_unlock(&all_mu);
 }
 
@@ -79,10 +85,12 @@ static void list_add(pf_registry *reg)
 {
     pthread_once(&atfork_once, install_atfork);
     pthread_mutex_lock(&all_mu);
-    reg->next_reg = all_regs;
-    if (all_regs)
-        all_regs->prev_reg = reg;
-    all_regs = reg;
+    reg->prev_reg = all_last;
+    if (all_last)
+        all_last->next_reg = reg;
+    else
+        all_first = reg;
+    all_last = reg;
     pthread_mutex_unlock(&all_mu);
 }
 
@@ -92,9 +100,11 @@ static void list_remove(pf_registry *reg)
     if (reg->prev_reg)
         reg->prev_reg->next_reg = reg->next_reg;
     else
-        all_regs = reg->next_reg;
+        all_first = reg->next_reg;
     if (reg->next_reg)
         reg->next_reg->prev_reg = reg->prev_reg;
+    else
+        all_last = reg->prev_reg;
     pthread_mutex_unlock(&all_mu);
 }
 

@@ -537,52 +537,78 @@ static void writer_removes_only_its_leftovers(void **state)
     assert_int_equal(count_entries(fx->dir), 5);
 }
 
+/* ThreadSanitizer cannot follow a thread started in the child of a
+ * multi-threaded fork() ("dup thread with used id"); under it the child
+ * does all but start a writer of its own. The other builds do that too. */
+#if defined(__SANITIZE_THREAD__)
+#define CHILD_STARTS_WRITER 0
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CHILD_STARTS_WRITER 0
+#endif
+#endif
+#ifndef CHILD_STARTS_WRITER
+#define CHILD_STARTS_WRITER 1
+#endif
+
+/* The child's side: its parent's writer is not its own. Returns 0 when
+ * every check holds (cmocka's assertions cannot fail across fork()). */
+static int child_checks(const fixture *fx, pf_writer *w)
+{
+    pf_config *mine;
+    pf_writer *own;
+    char *text;
+    int bad = 0;
+
+    bad |= pf_writer_flush(w) != -ESRCH;
+    bad |= pf_writer_stop(w) != 0;
+    bad |= pf_counter_add(fx->events, 100) != 0;
+    /* The registry is usable: no lock was left held by the parent's
+     * writer thread. */
+    text = NULL;
+    bad |= pf_registry_render(fx->reg, &text, NULL) != 0;
+    bad |= !text || !strstr(text, "\nw_events_total 100\n");
+    free(text);
+    if (!CHILD_STARTS_WRITER)
+        return bad;
+    /* It can start its own, on its own file. */
+    mine = config_for(fx, "1h");
+    bad |= pf_config_set(mine, "textfile", "file", "child.prom", NULL) != 0;
+    bad |= pf_writer_start(fx->reg, mine, &own) != 0;
+    bad |= pf_writer_stop(own) != 0;
+    pf_config_free(mine);
+    text = file_text(fx, "child.prom");
+    bad |= !text || !strstr(text, "\nw_events_total 100\n");
+    free(text);
+    return bad;
+}
+
 static void writer_fork_child_never_writes_parent_file(void **state)
 {
     fixture *fx = *state;
     pf_config *cfg = config_for(fx, "10ms");
     pf_writer *w;
-    int status;
+    int status, r;
+    char *text;
     pid_t pid;
 
     assert_int_equal(pf_writer_start(fx->reg, cfg, &w), 0);
+    pf_config_free(cfg);
     pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        /* The child: the writer is its parent's. */
-        pf_config *mine;
-        pf_writer *own;
-        char *text;
-        int bad = 0;
-
-        bad |= pf_writer_flush(w) != -ESRCH;
-        bad |= pf_writer_stop(w) != 0;
-        /* It can start its own, on its own file. */
-        mine = config_for(fx, "1h");
-        bad |= pf_config_set(mine, "textfile", "file", "child.prom", NULL) !=
-               0;
-        bad |= pf_counter_add(fx->events, 100) != 0;
-        bad |= pf_writer_start(fx->reg, mine, &own) != 0;
-        bad |= pf_writer_stop(own) != 0;
-        pf_config_free(mine);
-        text = file_text(fx, "child.prom");
-        bad |= !text || !strstr(text, "\nw_events_total 100\n");
-        free(text);
-        _exit(bad ? 1 : 0);
-    }
+    if (pid == 0)
+        _exit(child_checks(fx, w) ? 1 : 0);
+    /* Stop the writer before asserting, so that a failure leaves no
+     * thread behind. */
     assert_int_equal(waitpid(pid, &status, 0), pid);
+    r = pf_writer_flush(w);
+    text = file_text(fx, "app.prom");
+    assert_int_equal(pf_writer_stop(w), 0);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
     /* The parent's writer is unaffected; the child's +100 is not ours. */
-    assert_int_equal(pf_writer_flush(w), 0);
-    {
-        char *text = file_text(fx, "app.prom");
-
-        assert_non_null(strstr(text, "\nw_events_total 0\n"));
-        free(text);
-    }
-    assert_int_equal(pf_writer_stop(w), 0);
-    pf_config_free(cfg);
+    assert_int_equal(r, 0);
+    assert_non_null(strstr(text, "\nw_events_total 0\n"));
+    free(text);
 }
 
 static void writer_start_ini_from_environment(void **state)
