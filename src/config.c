@@ -370,6 +370,10 @@ static int apply(pf_config *cfg, const char *section, const char *key,
         if (!pf__utf8_valid(value, strlen(value)))
             return cfg_err(reterr, at, -EINVAL,
                            "[labels] %.60s: value is not valid UTF-8", key);
+        /* Prometheus reads an empty label value as no label at all. */
+        if (!*value)
+            return cfg_err(reterr, at, -EINVAL,
+                           "[labels] %.60s: value is empty", key);
         if (seen)
             for (size_t i = 0; i < cfg->nlabels; i++)
                 if (cfg->label_lines[i] && at && at->line &&
@@ -547,11 +551,19 @@ static char *read_line(char *str, int num, void *stream)
         return NULL;
     }
     p = str;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    c->key_before = c->key_before && *p != '[';
-    c->indented = p != str && *p && *p != '\n' && *p != '\r' && *p != ';' &&
-                  *p != '#';
+    /* inih skips a UTF-8 byte order mark at the start of the file. */
+    if (c->at.line == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;
+    {
+        const char *line = p;
+
+        while (*p == ' ' || *p == '\t')
+            p++;
+        /* An indented "[" after a key is a continuation for inih. */
+        c->key_before = c->key_before && !(*p == '[' && p == line);
+        c->indented = p != line && *p && *p != '\n' && *p != '\r' &&
+                      *p != ';' && *p != '#';
+    }
     if (*p == '[') {
         const char *end = strchr(p, ']');
 
@@ -634,7 +646,15 @@ int pf_config_load(pf_config *cfg, const char *path, pf_error *reterr)
         cfg_err(&c.err, &c.at, -EIO, "read error");
     }
     fclose(c.f);
-    if (c.failed) {
+    if (r > 0 && (!c.failed || (unsigned)r < c.err.line)) {
+        /* inih's own error came first: a line it could not parse. */
+        c.failed = true;
+        c.at.line = (unsigned)r;
+        cfg_err(&c.err, &c.at, -EINVAL,
+                "syntax error: expected [section], key = value, or a "
+                "comment");
+        r = c.err.code;
+    } else if (c.failed) {
         r = c.err.code;
     } else if (r == -2) {
         c.failed = true;
