@@ -42,30 +42,85 @@ static inline uint64_t mix(uint64_t a, uint64_t b)
 #define K2 0xe7037ed1a0b428dbULL
 #define K3 0x8ebc6af09c88c6e3ULL
 
-uint64_t pf__hash_values(uint64_t seed, const char *const *values, size_t n,
-                         size_t *lens)
+static inline uint64_t load64(const char *p)
 {
-    uint64_t h = seed ^ (n * K3);
+    uint64_t w;
 
-    for (size_t i = 0; i < n; i++) {
-        const char *p = values[i];
-        size_t len = strlen(p);
-        size_t r = len;
-        uint64_t w = 0;
+    memcpy(&w, p, sizeof(w));
+    return w;
+}
 
-        lens[i] = len;
-        while (r >= 8) {
-            memcpy(&w, p, 8);
-            h = mix(h ^ w, K1);
-            p += 8;
-            r -= 8;
-        }
-        w = 0;
-        memcpy(&w, p, r);
-        /* The length goes in too, so that ("ab", "c") != ("a", "bc"). */
-        h = mix(h ^ w, K2 ^ len);
+static inline uint64_t load32(const char *p)
+{
+    uint32_t w;
+
+    memcpy(&w, p, sizeof(w));
+    return w;
+}
+
+/* Hash len bytes at p into h: 8 bytes a step, the tail read as one
+ * overlapping 8-byte word (or two 4-byte ones, or 3 single bytes), so that
+ * a short label value costs a few instructions and no byte loop. The
+ * length goes in too, so that ("ab", "c") and ("a", "bc") differ. */
+static inline uint64_t hash_bytes(uint64_t h, const char *p, size_t len)
+{
+    uint64_t w = 0;
+
+    if (len > 8) {
+        const char *last = p + len - 8;
+
+        for (; p < last; p += 8)
+            h = mix(h ^ load64(p), K1);
+        w = load64(last);
+    } else if (len >= 4) {
+        w = load32(p) << 32 | load32(p + len - 4);
+    } else if (len > 0) {
+        w = (uint64_t)(unsigned char)p[0] << 16 |
+            (uint64_t)(unsigned char)p[len / 2] << 8 |
+            (unsigned char)p[len - 1];
     }
-    return mix(h, K3);
+    return mix(h ^ w, K2 ^ len);
+}
+
+/* Do the n bytes at a and b match? The same word tricks as hash_bytes(). */
+static inline bool bytes_equal(const char *a, const char *b, size_t n)
+{
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8)
+            if (load64(a + i) != load64(b + i))
+                return false;
+        return load64(a + n - 8) == load64(b + n - 8);
+    }
+    if (n >= 4)
+        return load32(a) == load32(b) && load32(a + n - 4) == load32(b + n - 4);
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
+/* The label values being looked up, hashed once. */
+typedef struct key {
+    const char *v[PF_MAX_LABELS];
+    size_t len[PF_MAX_LABELS];
+    size_t total; /* bytes as stored: the values and their NULs */
+    uint64_t hash;
+} key;
+
+static inline void key_start(key *k, const pf_family *f, uint64_t *h)
+{
+    k->total = f->nlabels;
+    *h = f->reg->seed ^ (f->nlabels * K3);
+}
+
+static inline void key_add(key *k, size_t i, const char *v, uint64_t *h)
+{
+    size_t n = strlen(v);
+
+    k->v[i] = v;
+    k->len[i] = n;
+    k->total += n;
+    *h = hash_bytes(*h, v, n);
 }
 
 /* ---- The arena: series memory, freed with the family ------------------ */
@@ -119,36 +174,32 @@ static void table_put(pf_table *t, pf_series *s)
     atomic_store_explicit(&t->slots[i], s, memory_order_release);
 }
 
-static bool values_equal(const pf_series *s, const char *const *values,
-                         const size_t *lens, size_t n)
+static inline PF_ALWAYS_INLINE bool values_equal(const pf_series *s, const key *k, size_t n)
 {
     const char *p = s->values;
-    size_t total = n;
 
-    for (size_t i = 0; i < n; i++)
-        total += lens[i];
-    if (total != s->vlen)
+    if (s->vlen != k->total)
         return false;
+    /* With the totals equal, each stored value is compared up to its NUL,
+     * which must fall where the looked-up value ends. */
     for (size_t i = 0; i < n; i++) {
-        if (memcmp(p, values[i], lens[i] + 1) != 0)
+        if (!bytes_equal(p, k->v[i], k->len[i]) || p[k->len[i]] != '\0')
             return false;
-        p += lens[i] + 1;
+        p += k->len[i] + 1;
     }
     return true;
 }
 
-static pf_series *table_find(const pf_table *t, uint64_t h,
-                             const char *const *values, const size_t *lens,
-                             size_t n)
+static inline PF_ALWAYS_INLINE pf_series *table_find(const pf_table *t, const key *k, size_t n)
 {
     /* The table is at most half full, so an empty slot ends every probe. */
-    for (size_t i = h & t->mask;; i = (i + 1) & t->mask) {
+    for (size_t i = k->hash & t->mask;; i = (i + 1) & t->mask) {
         pf_series *s =
             atomic_load_explicit(&t->slots[i], memory_order_acquire);
 
         if (!s)
             return NULL;
-        if (s->hash == h && values_equal(s, values, lens, n))
+        if (s->hash == k->hash && values_equal(s, k, n))
             return s;
     }
 }
@@ -182,6 +233,7 @@ static void list_publish(pf_family *f, size_t idx, pf_series *s)
 
 /* ---- Series ------------------------------------------------------------ */
 
+
 static const char *type_name(enum pf_type type)
 {
     switch (type) {
@@ -199,13 +251,16 @@ static void series_reset(const pf_family *f, pf_series *s)
 {
     atomic_store_explicit(&s->a, 0, memory_order_relaxed);
     atomic_store_explicit(&s->b, 0, memory_order_relaxed);
-    if (s->buckets)
+    if (f->type == PF_TYPE_HISTOGRAM)
         for (size_t i = 0; i <= f->nbuckets; i++)
             atomic_store_explicit(&s->buckets[i], 0, memory_order_relaxed);
+    if (f->sharded)
+        for (size_t i = 0; i < pf__nshards; i++)
+            atomic_store_explicit(&s->shards[i * PF_SHARD_STRIDE], 0,
+                                  memory_order_relaxed);
 }
 
-static int series_create(pf_family *f, const char *const *values,
-                         const size_t *lens, uint64_t h, pf_series **ret)
+static int series_create(pf_family *f, const key *k, pf_series **ret)
 {
     pf_table *t = atomic_load_explicit(&f->table, memory_order_relaxed);
     size_t idx = atomic_load_explicit(&f->nseries, memory_order_relaxed);
@@ -214,11 +269,11 @@ static int series_create(pf_family *f, const char *const *values,
     char *p;
 
     for (size_t i = 0; i < f->nlabels; i++) {
-        int r = pf__check_label_value(values[i], lens[i]);
+        int r = pf__check_label_value(k->v[i], k->len[i]);
 
         if (r < 0)
             return r;
-        vlen += lens[i];
+        vlen += k->len[i];
     }
     if (vlen > UINT32_MAX)
         return pf__err(-EINVAL, "label values are too long");
@@ -245,15 +300,22 @@ static int series_create(pf_family *f, const char *const *values,
     s = arena_alloc(f, size);
     if (!s)
         return -ENOMEM;
+    if (f->sharded) {
+        /* Each slot on a cache line of its own. If this fails, the
+         * series above stays unused in the arena until the family goes. */
+        s->shards = arena_alloc(f, (size_t)pf__nshards * PF_CACHELINE);
+        if (!s->shards)
+            return -ENOMEM;
+    }
     s->fam = f;
-    s->hash = h;
+    s->hash = k->hash;
     s->vlen = (uint32_t)vlen;
     if (f->type == PF_TYPE_HISTOGRAM)
         s->buckets = (_Atomic uint64_t *)(void *)((char *)s + off);
     p = s->values;
     for (size_t i = 0; i < f->nlabels; i++) {
-        memcpy(p, values[i], lens[i] + 1);
-        p += lens[i] + 1;
+        memcpy(p, k->v[i], k->len[i] + 1);
+        p += k->len[i] + 1;
     }
     table_put(t, s);
     f->tcount++;
@@ -263,8 +325,7 @@ static int series_create(pf_family *f, const char *const *values,
 }
 
 /* The slow path: the series is missing or deleted. */
-static int series_get_locked(pf_family *f, const char *const *values,
-                             const size_t *lens, uint64_t h, pf_series **ret)
+static int series_get_locked(pf_family *f, const key *k, pf_series **ret)
 {
     pf_table *t;
     pf_series *s;
@@ -272,7 +333,7 @@ static int series_get_locked(pf_family *f, const char *const *values,
 
     pthread_mutex_lock(&f->mu);
     t = atomic_load_explicit(&f->table, memory_order_relaxed);
-    s = table_find(t, h, values, lens, f->nlabels);
+    s = table_find(t, k, f->nlabels);
     if (s) {
         if (atomic_load_explicit(&s->state, memory_order_relaxed) &
             PF_SERIES_DELETED) {
@@ -283,89 +344,115 @@ static int series_get_locked(pf_family *f, const char *const *values,
         }
         *ret = s;
     } else {
-        r = series_create(f, values, lens, h, ret);
+        r = series_create(f, k, ret);
     }
     pthread_mutex_unlock(&f->mu);
     return r;
 }
 
-static int check_values(const pf_family *f, const char *const *values)
+/* Hash the array `values` into k. Returns 0 or -EINVAL. */
+static int key_from_array(const pf_family *f, const char *const *values,
+                          key *k)
 {
-    if (f->nlabels == 0)
-        return 0;
-    if (!values)
+    uint64_t h;
+
+    key_start(k, f, &h);
+    if (f->nlabels && !values)
         return pf__err(-EINVAL, "family \"%.60s\" needs %zu label values",
                        f->name, f->nlabels);
-    for (size_t i = 0; i < f->nlabels; i++)
-        if (!values[i])
+    for (size_t i = 0; i < f->nlabels; i++) {
+        if (PF_UNLIKELY(!values[i]))
             return pf__err(-EINVAL,
                            "label value %zu of family \"%.60s\" is NULL",
                            i + 1, f->name);
+        key_add(k, i, values[i], &h);
+    }
+    k->hash = mix(h, K3);
     return 0;
 }
 
-int pf__series_get(pf_family *f, enum pf_type type, const char *const *values,
-                   pf_series **ret)
+/* Hash a NULL-terminated va_list of values into k. */
+static int key_from_va(const pf_family *f, va_list ap, key *k)
 {
-    size_t lens[PF_MAX_LABELS];
-    const pf_table *t;
-    pf_series *s;
     uint64_t h;
-    int r;
 
-    if (PF_UNLIKELY(!f || !ret))
-        return pf__err(-EINVAL, "family or result pointer is NULL");
+    key_start(k, f, &h);
+    for (size_t i = 0; i < f->nlabels; i++) {
+        const char *v = va_arg(ap, const char *);
+
+        if (PF_UNLIKELY(!v))
+            return pf__err(-EINVAL,
+                           "family \"%.60s\" has %zu labels but got %zu "
+                           "values",
+                           f->name, f->nlabels, i);
+        key_add(k, i, v, &h);
+    }
+    /* The sentinel must follow: more values than labels is an error. */
+    if (PF_UNLIKELY(va_arg(ap, const char *) != NULL))
+        return pf__err(-EINVAL,
+                       "family \"%.60s\" has %zu labels but got more values "
+                       "(missing NULL at the end?)",
+                       f->name, f->nlabels);
+    k->hash = mix(h, K3);
+    return 0;
+}
+
+static inline PF_ALWAYS_INLINE int check_family(const pf_family *f, enum pf_type type)
+{
+    if (PF_UNLIKELY(!f))
+        return pf__err(-EINVAL, "family is NULL");
     if (PF_UNLIKELY(f->type != type || f->fn))
         return pf__err(-EINVAL, "family \"%.60s\" is a %s%s, not a %s",
                        f->name, f->fn ? "callback " : "",
                        type_name(f->type), type_name(type));
-    r = check_values(f, values);
-    if (PF_UNLIKELY(r < 0))
-        return r;
-    h = pf__hash_values(f->reg->seed, values, f->nlabels, lens);
-    t = atomic_load_explicit(&f->table, memory_order_acquire);
-    s = table_find(t, h, values, lens, f->nlabels);
+    return 0;
+}
+
+/* The hot path: an existing series, found without a lock. */
+static inline int series_get_key(pf_family *f, const key *k, pf_series **ret)
+{
+    const pf_table *t = atomic_load_explicit(&f->table, memory_order_acquire);
+    pf_series *s = table_find(t, k, f->nlabels);
+
     if (PF_LIKELY(s && !(atomic_load_explicit(&s->state,
                                               memory_order_acquire) &
                          PF_SERIES_DELETED))) {
         *ret = s;
         return 0;
     }
-    return series_get_locked(f, values, lens, h, ret);
+    return series_get_locked(f, k, ret);
 }
 
-int pf__collect_values(const pf_family *f, va_list ap, const char **vals)
+int pf__series_get(pf_family *f, enum pf_type type, const char *const *values,
+                   pf_series **ret)
 {
-    size_t i;
+    key k;
+    int r = check_family(f, type);
 
-    if (!f)
-        return pf__err(-EINVAL, "family is NULL");
-    for (i = 0; i < f->nlabels; i++) {
-        vals[i] = va_arg(ap, const char *);
-        if (!vals[i])
-            return pf__err(-EINVAL,
-                           "family \"%.60s\" has %zu labels but got %zu "
-                           "values",
-                           f->name, f->nlabels, i);
-    }
-    /* The sentinel must follow: more values than labels is an error. */
-    if (va_arg(ap, const char *) != NULL)
-        return pf__err(-EINVAL,
-                       "family \"%.60s\" has %zu labels but got more values "
-                       "(missing NULL at the end?)",
-                       f->name, f->nlabels);
-    return 0;
+    if (PF_UNLIKELY(r < 0))
+        return r;
+    if (PF_UNLIKELY(!ret))
+        return pf__err(-EINVAL, "result pointer is NULL");
+    r = key_from_array(f, values, &k);
+    if (PF_UNLIKELY(r < 0))
+        return r;
+    return series_get_key(f, &k, ret);
 }
 
 int pf__series_get_va(pf_family *f, enum pf_type type, va_list ap,
                       pf_series **ret)
 {
-    const char *vals[PF_MAX_LABELS];
-    int r = pf__collect_values(f, ap, vals);
+    key k;
+    int r = check_family(f, type);
 
-    if (r < 0)
+    if (PF_UNLIKELY(r < 0))
         return r;
-    return pf__series_get(f, type, vals, ret);
+    if (PF_UNLIKELY(!ret))
+        return pf__err(-EINVAL, "result pointer is NULL");
+    r = key_from_va(f, ap, &k);
+    if (PF_UNLIKELY(r < 0))
+        return r;
+    return series_get_key(f, &k, ret);
 }
 
 int pf__series_cmp(const pf_series *x, const pf_series *y)
@@ -385,9 +472,8 @@ int pf__series_cmp(const pf_series *x, const pf_series *y)
 
 int pf_family_delete(pf_family *f, const char *const *values)
 {
-    size_t lens[PF_MAX_LABELS];
     pf_series *s;
-    uint64_t h;
+    key k;
     int r;
 
     if (!f)
@@ -395,13 +481,12 @@ int pf_family_delete(pf_family *f, const char *const *values)
     if (f->fn)
         return pf__err(-EINVAL, "callback family \"%.60s\" has no series",
                        f->name);
-    r = check_values(f, values);
+    r = key_from_array(f, values, &k);
     if (r < 0)
         return r;
-    h = pf__hash_values(f->reg->seed, values, f->nlabels, lens);
     pthread_mutex_lock(&f->mu);
-    s = table_find(atomic_load_explicit(&f->table, memory_order_relaxed), h,
-                   values, lens, f->nlabels);
+    s = table_find(atomic_load_explicit(&f->table, memory_order_relaxed), &k,
+                   f->nlabels);
     if (s && !(atomic_load_explicit(&s->state, memory_order_relaxed) &
                PF_SERIES_DELETED))
         atomic_store_explicit(&s->state, PF_SERIES_DELETED,
@@ -416,13 +501,25 @@ int pf_family_delete_labels(pf_family *f, ...)
 {
     const char *vals[PF_MAX_LABELS];
     va_list ap;
-    int r;
+    size_t i;
 
+    if (!f)
+        return pf__err(-EINVAL, "family is NULL");
     va_start(ap, f);
-    r = pf__collect_values(f, ap, vals);
+    for (i = 0; i < f->nlabels; i++) {
+        vals[i] = va_arg(ap, const char *);
+        if (!vals[i])
+            break;
+    }
+    /* The sentinel must follow exactly. */
+    if (i == f->nlabels && va_arg(ap, const char *) != NULL)
+        i = f->nlabels + 1;
     va_end(ap);
-    if (r < 0)
-        return r;
+    if (i != f->nlabels)
+        return pf__err(-EINVAL,
+                       "family \"%.60s\" has %zu labels; give as many "
+                       "values and a NULL",
+                       f->name, f->nlabels);
     return pf_family_delete(f, vals);
 }
 
@@ -538,7 +635,8 @@ pf_family *pf__family_free(pf_family *f)
 
 bool pf__family_same(const pf_family *a, const pf_family *b)
 {
-    if (a->type != b->type || strcmp(a->help, b->help) != 0 ||
+    if (a->type != b->type || a->sharded != b->sharded ||
+        strcmp(a->help, b->help) != 0 ||
         a->fn != b->fn || a->arg != b->arg || a->nlabels != b->nlabels ||
         a->nbuckets != b->nbuckets)
         return false;
@@ -553,13 +651,19 @@ bool pf__family_same(const pf_family *a, const pf_family *b)
 
 int pf__family_new(pf_registry *reg, enum pf_type type, const char *name,
                    const char *help, const char *const *labels,
-                   const double *buckets, size_t nbuckets,
-                   double (*fn)(void *), void *arg, pf_family **ret)
+                   const pf_family_opts *opts, pf_family **ret)
 {
+    static const pf_family_opts none;
+    const double *buckets;
+    size_t nbuckets;
     pf_family *f;
     size_t nlabels = 0;
     int r;
 
+    if (!opts)
+        opts = &none;
+    buckets = opts->buckets;
+    nbuckets = opts->nbuckets;
     reg = pf__registry(reg);
     if (!reg)
         return -ENOMEM;
@@ -591,8 +695,11 @@ int pf__family_new(pf_registry *reg, enum pf_type type, const char *name,
     pthread_mutex_init(&f->mu, NULL);
     f->reg = reg;
     f->type = type;
-    f->fn = fn;
-    f->arg = arg;
+    f->fn = opts->fn;
+    f->arg = opts->arg;
+    f->sharded = opts->sharded;
+    if (f->sharded)
+        pf__shards_init();
     f->name = pf__strdup(name);
     f->help = pf__strdup(help);
     f->labels = pf__calloc(nlabels ? nlabels : 1, sizeof(char *));
@@ -622,7 +729,7 @@ int pf__family_new(pf_registry *reg, enum pf_type type, const char *name,
             f->le[f->nbuckets][n] = '\0';
         }
     }
-    if (!fn) {
+    if (!f->fn) {
         atomic_init(&f->table, table_new(8));
         if (!atomic_load_explicit(&f->table, memory_order_relaxed))
             goto nomem;

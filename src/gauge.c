@@ -16,17 +16,17 @@ static inline pf_series *ser(pf_gauge *g)
 int pf_gauge_family_new(pf_registry *reg, const char *name, const char *help,
                         const char *const *labels, pf_family **ret)
 {
-    return pf__family_new(reg, PF_TYPE_GAUGE, name, help, labels, NULL, 0,
-                          NULL, NULL, ret);
+    return pf__family_new(reg, PF_TYPE_GAUGE, name, help, labels, NULL, ret);
 }
 
 int pf_gauge_func_new(pf_registry *reg, const char *name, const char *help,
                       double (*fn)(void *arg), void *arg, pf_family **ret)
 {
+    const pf_family_opts opts = {.fn = fn, .arg = arg};
+
     if (!fn)
         return pf__err(-EINVAL, "callback function is NULL");
-    return pf__family_new(reg, PF_TYPE_GAUGE, name, help, NULL, NULL, 0, fn,
-                          arg, ret);
+    return pf__family_new(reg, PF_TYPE_GAUGE, name, help, NULL, &opts, ret);
 }
 
 int pf_gauge_new(pf_registry *reg, const char *name, const char *help,

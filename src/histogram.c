@@ -85,8 +85,10 @@ int pf_histogram_family_new(pf_registry *reg, const char *name,
                             const double *buckets, size_t nbuckets,
                             pf_family **ret)
 {
-    return pf__family_new(reg, PF_TYPE_HISTOGRAM, name, help, labels, buckets,
-                          nbuckets, NULL, NULL, ret);
+    const pf_family_opts opts = {.buckets = buckets, .nbuckets = nbuckets};
+
+    return pf__family_new(reg, PF_TYPE_HISTOGRAM, name, help, labels, &opts,
+                          ret);
 }
 
 int pf_histogram_new(pf_registry *reg, const char *name, const char *help,

@@ -21,10 +21,12 @@
 #if defined(__GNUC__)
 #define PF_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define PF_LIKELY(x) __builtin_expect(!!(x), 1)
+#define PF_ALWAYS_INLINE __attribute__((always_inline))
 #define PF_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
 #define PF_PRINTF(a, b)
 #define PF_LIKELY(x) (x)
+#define PF_ALWAYS_INLINE
 #define PF_UNLIKELY(x) (x)
 #endif
 
@@ -141,8 +143,14 @@ typedef struct pf_series {
     uint64_t hash;
     _Atomic uint32_t state; /* PF_SERIES_DELETED */
     uint32_t vlen;          /* bytes in values[], NULs included */
-    /* Histogram: nbuckets + 1 non-cumulative counts, the last for +Inf. */
-    _Atomic uint64_t *buckets;
+    union {
+        /* Histogram: nbuckets + 1 non-cumulative counts, the last for
+         * +Inf. */
+        _Atomic uint64_t *buckets;
+        /* Sharded counter: pf__nshards cache lines, each counting at its
+         * start; the value is a + the shards + b. NULL otherwise. */
+        _Atomic uint64_t *shards;
+    };
     /* The label values, each followed by its NUL. */
     char values[];
 } pf_series;
@@ -182,6 +190,8 @@ typedef struct pf_family {
     size_t nbuckets;
     double *bounds;
     char **le;
+    /* Counters: each series spreads its count over per-thread slots. */
+    bool sharded;
     /* Callback families: the function and its argument; no series. */
     double (*fn)(void *arg);
     void *arg;
@@ -208,26 +218,42 @@ static inline pf_series *pf__family_series_at(const pf_family *f, size_t i)
     return f->chunks[k][q - ((size_t)PF_CHUNK0 << k)];
 }
 
+/* Options of pf__family_new() beyond name, help and labels. */
+typedef struct pf_family_opts {
+    const double *buckets; /* histograms */
+    size_t nbuckets;
+    double (*fn)(void *); /* callback families */
+    void *arg;
+    bool sharded; /* counters */
+} pf_family_opts;
+
 int pf__family_new(pf_registry *reg, enum pf_type type, const char *name,
                    const char *help, const char *const *labels,
-                   const double *buckets, size_t nbuckets,
-                   double (*fn)(void *), void *arg, pf_family **ret);
+                   const pf_family_opts *opts, pf_family **ret);
 pf_family *pf__family_free(pf_family *f);
 /* Same type, help, label names, buckets and callback? */
 bool pf__family_same(const pf_family *a, const pf_family *b);
 /* Find or create the series of `f` with `values`. `type` must match. */
 int pf__series_get(pf_family *f, enum pf_type type, const char *const *values,
                    pf_series **ret);
-/* Collect a NULL-terminated va_list of label values for `f` into vals[]
- * (room for PF_MAX_LABELS). Returns 0 or -EINVAL. */
-int pf__collect_values(const pf_family *f, va_list ap, const char **vals);
-/* pf__collect_values() then pf__series_get(). */
+/* As pf__series_get(), with the values in a NULL-terminated va_list:
+ * too few or too many give -EINVAL. */
 int pf__series_get_va(pf_family *f, enum pf_type type, va_list ap,
                       pf_series **ret);
 /* Compare two series' label values (for the render order). */
 int pf__series_cmp(const pf_series *x, const pf_series *y);
-uint64_t pf__hash_values(uint64_t seed, const char *const *values, size_t n,
-                         size_t *lens);
+
+/* ---- counter.c: sharded counters ---- */
+
+/* The number of slots of every sharded counter series, a power of two:
+ * the CPUs configured, at least 2, at most 64. Set once, before the
+ * first sharded family exists, then only read. */
+extern unsigned pf__nshards;
+/* Shard slots are one cache line apart: slot i is shards[i * stride]. */
+#define PF_SHARD_STRIDE (PF_CACHELINE / sizeof(uint64_t))
+void pf__shards_init(void);
+/* The integer count of a counter series: a, plus its shards. */
+uint64_t pf__counter_count(const pf_series *s);
 
 /* Bit-cast helpers for doubles kept in _Atomic uint64_t. */
 static inline uint64_t pf__d2u(double d)

@@ -147,6 +147,19 @@ PF_EXPORT int pf_counter_family_new(pf_registry *reg, const char *name,
                                     const char *const *labels,
                                     pf_family **ret);
 
+/* As pf_counter_family_new(), for a sharded counter family: each series
+ * keeps one count per thread slot, each on a cache line of its own, and
+ * the render adds them up. Many threads incrementing one series then do
+ * not contend for its cache line. The price is memory: 64 bytes per slot
+ * per series, the slots being the CPUs configured rounded up to a power
+ * of two, at least 2 and at most 64. Use it for the few hottest series;
+ * handles and functions are those of any counter.  MT-Safe. */
+PF_EXPORT int pf_counter_family_new_sharded(pf_registry *reg,
+                                            const char *name,
+                                            const char *help,
+                                            const char *const *labels,
+                                            pf_family **ret);
+
 /* As pf_counter_family_new(), for a gauge family.  MT-Safe. */
 PF_EXPORT int pf_gauge_family_new(pf_registry *reg, const char *name,
                                   const char *help, const char *const *labels,

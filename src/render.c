@@ -136,7 +136,7 @@ static void put_sample_start(const render_ctx *c, const pf_family *f,
 static void put_counter(const render_ctx *c, const pf_family *f,
                         const pf_series *s)
 {
-    uint64_t n = atomic_load_explicit(&s->a, memory_order_relaxed);
+    uint64_t n = pf__counter_count(s);
     uint64_t fb = atomic_load_explicit(&s->b, memory_order_relaxed);
 
     put_sample_start(c, f, s);

@@ -1,0 +1,412 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pfbench: the workloads of issue 5, on libpromfile.
+ *
+ *   tests/bench/pfbench WORKLOAD [ITERATIONS]
+ *
+ * WORKLOAD is w1, w2, w3same, w3diff, w3sharded, w4, w5 or latency. Each
+ * run prints one line
+ *
+ *   RESULT lib=promfile workload=W iterations=N ... ns_per_op=X
+ *
+ * Definitions (so that figures compare with client_golang's, measured by
+ * tests/bench/golang/pfbench.go the same way):
+ *   w1        one bound child of a 3-label counter, Inc in a loop
+ *   w2        lookup by 3 label values + Inc, cycling in a fixed order
+ *             over the 6 x 9 x 7 = 378 auth example series, all created
+ *             before timing
+ *   w3same    2 threads released by a barrier, N each, on the same child
+ *   w3diff    the same on two different children
+ *   w3sharded the same on one child of a sharded counter family
+ *   w4        one bound histogram child with the default buckets,
+ *             observing 0.003 0.007 ... 20 in turn
+ *   w5        one family with labels kind, variant, result and 100,000
+ *             series, written 10 times atomically to /dev/shm
+ *   latency   the cost of each Inc, measured one by one, while another
+ *             thread keeps writing the 100,000-series file
+ * ns_per_op is wall time / total operations (all threads).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <promfile.h>
+
+#include "auth_metrics.h"
+
+static double now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static void die(const char *what, int r)
+{
+    fprintf(stderr, "pfbench: %s: %s (%s)\n", what, pf_strerror(r),
+            pf_last_error());
+    exit(1);
+}
+
+static void check(const char *what, int r)
+{
+    if (r < 0)
+        die(what, r);
+}
+
+static void result(const char *workload, long iterations, double ns,
+                   const char *extra)
+{
+    printf("RESULT lib=promfile workload=%s iterations=%ld%s%s "
+           "ns_per_op=%.3f\n",
+           workload, iterations, extra ? " " : "", extra ? extra : "", ns);
+    fflush(stdout);
+}
+
+static const char *const labels3[] = {"kind", "variant", "result", NULL};
+
+/* ---- w1 --------------------------------------------------------------- */
+
+static void w1(long n)
+{
+    pf_family *f;
+    pf_counter *c;
+    double t0, t1;
+
+    check("family", pf_counter_family_new(NULL, "bench_w1_total", "W1.",
+                                          labels3, &f));
+    check("child",
+          pf_counter_with_labels(f, &c, "imap", "plain", "ok", NULL));
+    t0 = now_ns();
+    for (long i = 0; i < n; i++)
+        pf_counter_inc(c);
+    t1 = now_ns();
+    result("w1", n, (t1 - t0) / (double)n, NULL);
+}
+
+/* ---- w2 --------------------------------------------------------------- */
+
+static void w2(long n)
+{
+    const char *combo[378][3];
+    size_t k = 0;
+    double t0, t1;
+
+    check("init", auth_metrics_init(NULL));
+    check("create", auth_metrics_create_all());
+    for (size_t a = 0; auth_kinds[a]; a++)
+        for (size_t b = 0; auth_variants[b]; b++)
+            for (size_t c = 0; auth_results[c]; c++) {
+                combo[k][0] = auth_kinds[a];
+                combo[k][1] = auth_variants[b];
+                combo[k][2] = auth_results[c];
+                k++;
+            }
+    t0 = now_ns();
+    for (long i = 0, j = 0; i < n; i++) {
+        authentication_inc(combo[j][0], combo[j][1], combo[j][2]);
+        if (++j == 378)
+            j = 0;
+    }
+    t1 = now_ns();
+    result("w2", n, (t1 - t0) / (double)n, NULL);
+}
+
+/* ---- w3 --------------------------------------------------------------- */
+
+typedef struct w3_arg {
+    pf_counter *c;
+    long n;
+    pthread_barrier_t *start;
+} w3_arg;
+
+static void *w3_thread(void *p)
+{
+    w3_arg *a = p;
+
+    pthread_barrier_wait(a->start);
+    for (long i = 0; i < a->n; i++)
+        pf_counter_inc(a->c);
+    return NULL;
+}
+
+static void w3(const char *workload, long n)
+{
+    pthread_barrier_t start;
+    pthread_t t[2];
+    w3_arg a[2];
+    pf_family *f;
+    double t0, t1, v0, v1;
+    int sharded = strcmp(workload, "w3sharded") == 0;
+    int diff = strcmp(workload, "w3diff") == 0;
+
+    if (sharded)
+        check("family",
+              pf_counter_family_new_sharded(NULL, "bench_w3_total", "W3.",
+                                            labels3, &f));
+    else
+        check("family", pf_counter_family_new(NULL, "bench_w3_total", "W3.",
+                                              labels3, &f));
+    pthread_barrier_init(&start, NULL, 3);
+    for (int i = 0; i < 2; i++) {
+        check("child", pf_counter_with_labels(f, &a[i].c, "imap", "plain",
+                                              diff && i ? "error" : "ok",
+                                              NULL));
+        a[i].n = n;
+        a[i].start = &start;
+        pthread_create(&t[i], NULL, w3_thread, &a[i]);
+    }
+    pthread_barrier_wait(&start);
+    t0 = now_ns();
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    t1 = now_ns();
+    pf_counter_value(a[0].c, &v0);
+    pf_counter_value(a[1].c, &v1);
+    /* The counts must be exact, or the figure means nothing. */
+    if ((diff ? v0 + v1 : v0) != 2.0 * (double)n) {
+        fprintf(stderr, "pfbench: %s counted %.0f, not %ld\n", workload,
+                diff ? v0 + v1 : v0, 2 * n);
+        exit(1);
+    }
+    pthread_barrier_destroy(&start);
+    result(workload, 2 * n, (t1 - t0) / (2.0 * (double)n), "threads=2");
+}
+
+/* ---- w4 --------------------------------------------------------------- */
+
+static void w4(long n)
+{
+    static const double v[] = {0.003, 0.007, 0.02, 0.04, 0.08, 0.2,
+                               0.4,   0.8,   2,    4,    8,    20};
+    pf_family *f;
+    pf_histogram *h;
+    double t0, t1;
+
+    check("family", pf_histogram_family_new(NULL, "bench_w4_seconds", "W4.",
+                                            labels3, NULL, 0, &f));
+    check("child",
+          pf_histogram_with_labels(f, &h, "imap", "plain", "ok", NULL));
+    t0 = now_ns();
+    for (long i = 0, j = 0; i < n; i++) {
+        pf_histogram_observe(h, v[j]);
+        if (++j == 12)
+            j = 0;
+    }
+    t1 = now_ns();
+    result("w4", n, (t1 - t0) / (double)n, NULL);
+}
+
+/* ---- w5 and latency ---------------------------------------------------- */
+
+#define W5_SERIES 100000
+
+/* A field of /proc/self/status, in bytes. */
+static long status_bytes(const char *field)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    size_t n = strlen(field);
+
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        if (strncmp(line, field, n) == 0 && line[n] == ':')
+            kb = atol(line + n + 1);
+    fclose(f);
+    return kb * 1024;
+}
+
+static pf_registry *make_w5(double *create_ms)
+{
+    pf_registry *reg;
+    pf_family *f;
+    double t0;
+
+    check("registry", pf_registry_new(&reg));
+    check("family", pf_counter_family_new(reg, "bench_w5_total", "W5.",
+                                          labels3, &f));
+    t0 = now_ns();
+    for (long i = 0; i < W5_SERIES; i++) {
+        char k[16], v[16], r[16];
+        pf_counter *c;
+
+        snprintf(k, sizeof(k), "k%ld", i / 1000);
+        snprintf(v, sizeof(v), "v%ld", (i / 10) % 100);
+        snprintf(r, sizeof(r), "r%ld", i % 10);
+        check("child", pf_counter_with_labels(f, &c, k, v, r, NULL));
+        pf_counter_add_u64(c, (uint64_t)i + 1);
+    }
+    *create_ms = (now_ns() - t0) / 1e6;
+    return reg;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+static void w5(long n)
+{
+    double create_ms, ms[64], t0;
+    long rss0, rss1, hwm;
+    pf_registry *reg;
+    char extra[256];
+    long size = 0;
+    FILE *f;
+
+    if (n <= 0 || n > 64)
+        n = 10;
+    rss0 = status_bytes("VmRSS");
+    reg = make_w5(&create_ms);
+    rss1 = status_bytes("VmRSS");
+    for (long i = 0; i < n; i++) {
+        t0 = now_ns();
+        check("write", pf_registry_write_textfile(reg, "/dev/shm",
+                                                  "pfbench-w5.prom", 0, 0));
+        ms[i] = (now_ns() - t0) / 1e6;
+    }
+    hwm = status_bytes("VmHWM");
+    f = fopen("/dev/shm/pfbench-w5.prom", "r");
+    if (f) {
+        fseek(f, 0, SEEK_END);
+        size = ftell(f);
+        fclose(f);
+    }
+    unlink("/dev/shm/pfbench-w5.prom");
+    qsort(ms, (size_t)n, sizeof(ms[0]), cmp_double);
+    snprintf(extra, sizeof(extra),
+             "series=%d write_ms_median=%.2f file_bytes=%ld create_ms=%.1f "
+             "bytes_per_series_rss=%.0f bytes_per_series_hwm=%.0f",
+             W5_SERIES, ms[n / 2], size, create_ms,
+             (double)(rss1 - rss0) / W5_SERIES,
+             (double)(hwm - rss0) / W5_SERIES);
+    result("w5", n, ms[n / 2] * 1e6 / W5_SERIES, extra);
+    pf_registry_free(reg);
+}
+
+typedef struct lat_arg {
+    pf_registry *reg;
+    volatile int stop;
+    long writes;
+} lat_arg;
+
+static void *lat_writer(void *p)
+{
+    lat_arg *a = p;
+
+    while (!a->stop) {
+        check("write", pf_registry_write_textfile(a->reg, "/dev/shm",
+                                                  "pfbench-lat.prom", 0, 0));
+        a->writes++;
+    }
+    return NULL;
+}
+
+/* Latencies up to 100 us in 1 ns steps; beyond that only the maximum. */
+#define LAT_SLOTS 100000
+
+static void latency(long n)
+{
+    static uint32_t hist[LAT_SLOTS];
+    double create_ms, maxv = 0, overhead = 1e9;
+    pf_counter *c;
+    pf_family *f;
+    pthread_t t;
+    lat_arg a = {0};
+    char extra[256];
+    long over = 0;
+    double pct[4] = {0.5, 0.99, 0.999, 1.0}, val[4] = {0};
+
+    a.reg = make_w5(&create_ms);
+    check("family", pf_counter_family_new(a.reg, "bench_lat_total", "Lat.",
+                                          NULL, &f));
+    check("child", pf_counter_with(f, NULL, &c));
+    /* What two clock readings cost, to subtract. */
+    for (int i = 0; i < 1000; i++) {
+        double x = now_ns(), y = now_ns();
+
+        if (y - x < overhead)
+            overhead = y - x;
+    }
+    pthread_create(&t, NULL, lat_writer, &a);
+    for (long i = 0; i < n; i++) {
+        double x = now_ns(), d;
+
+        pf_counter_inc(c);
+        d = now_ns() - x - overhead;
+        if (d < 0)
+            d = 0;
+        if (d > maxv)
+            maxv = d;
+        if (d < LAT_SLOTS)
+            hist[(long)d]++;
+        else
+            over++;
+    }
+    a.stop = 1;
+    pthread_join(t, NULL);
+    unlink("/dev/shm/pfbench-lat.prom");
+    for (int p = 0; p < 3; p++) {
+        long want = (long)(pct[p] * (double)n), seen = 0;
+
+        for (long s = 0; s < LAT_SLOTS; s++) {
+            seen += hist[s];
+            if (seen >= want) {
+                val[p] = (double)s;
+                break;
+            }
+        }
+        if (seen < want)
+            val[p] = maxv;
+    }
+    val[3] = maxv;
+    snprintf(extra, sizeof(extra),
+             "file_writes=%ld p50_ns=%.0f p99_ns=%.0f p999_ns=%.0f "
+             "max_ns=%.0f over_100us=%ld clock_overhead_ns=%.0f",
+             a.writes, val[0], val[1], val[2], val[3], over, overhead);
+    result("latency", n, val[0], extra);
+    pf_registry_free(a.reg);
+}
+
+int main(int argc, char **argv)
+{
+    const char *w;
+    long n;
+
+    if (argc < 2 || argc > 3) {
+        fprintf(stderr, "usage: pfbench w1|w2|w3same|w3diff|w3sharded|w4|"
+                        "w5|latency [ITERATIONS]\n");
+        return 2;
+    }
+    w = argv[1];
+    n = argc == 3 ? atol(argv[2]) : 0;
+    if (strcmp(w, "w1") == 0)
+        w1(n ? n : 100000000);
+    else if (strcmp(w, "w2") == 0)
+        w2(n ? n : 20000000);
+    else if (strncmp(w, "w3", 2) == 0 &&
+             (strcmp(w + 2, "same") == 0 || strcmp(w + 2, "diff") == 0 ||
+              strcmp(w + 2, "sharded") == 0))
+        w3(w, n ? n : 100000000);
+    else if (strcmp(w, "w4") == 0)
+        w4(n ? n : 50000000);
+    else if (strcmp(w, "w5") == 0)
+        w5(n ? n : 10);
+    else if (strcmp(w, "latency") == 0)
+        latency(n ? n : 10000000);
+    else {
+        fprintf(stderr, "pfbench: unknown workload %s\n", w);
+        return 2;
+    }
+    return 0;
+}
