@@ -256,6 +256,9 @@ int pf__check_file_name(const char *file)
     if (strchr(file, '/'))
         return pf__err(-EINVAL, "file name \"%.60s\" contains '/'", file);
     /* node_exporter reads only names ending in .prom (case-sensitive). */
+    if (n == 5 && strcmp(file, ".prom") == 0)
+        return pf__err(-EINVAL, "file name \".prom\" has nothing before "
+                                "\".prom\"");
     if (n <= 5 || strcmp(file + n - 5, ".prom") != 0)
         return pf__err(-EINVAL, "file name \"%.60s\" does not end in "
                                 "\".prom\"",
@@ -444,6 +447,9 @@ static int apply(pf_config *cfg, const char *section, const char *key,
                            "0644",
                            value);
         m = strtoul(value, NULL, 8);
+        if ((m & 0444) == 0)
+            return cfg_err(reterr, at, -EINVAL,
+                           "mode %.40s lets nobody read the file", value);
         if (m > 0777)
             return cfg_err(reterr, at, -EINVAL,
                            "mode %.40s has bits beyond 0777 (setuid, setgid "

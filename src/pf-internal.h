@@ -140,9 +140,13 @@ typedef struct pf_series {
     /* Counter: the bits of the fractional (non-integer) part. */
     _Atomic uint64_t b;
     struct pf_family *fam;
-    uint64_t hash;
+    uint32_t hash;          /* of the label values, for the table */
     _Atomic uint32_t state; /* PF_SERIES_DELETED */
     uint32_t vlen;          /* bytes in values[], NULs included */
+    /* The next series in label value order, as its creation index + 1 (0:
+     * none). Only the renderer touches it, under reg->render_mu: the
+     * sorted order costs no memory beyond the series themselves. */
+    uint32_t next;
     union {
         /* Histogram: nbuckets + 1 non-cumulative counts, the last for
          * +Inf. */
@@ -204,9 +208,11 @@ typedef struct pf_family {
     pf_series **chunks[PF_NCHUNKS];
     pf_arena_block *arena;
 
-    /* Render-side cache, under reg->render_mu: every series in label value
-     * order (deleted ones included; the renderer skips them). */
-    pf_series **sorted;
+    /* Render side, under reg->render_mu: the first series in label value
+     * order (as a creation index + 1), linked through pf_series.next, and
+     * how many series are linked (deleted ones stay; the renderer skips
+     * them). */
+    uint32_t sorted_head;
     size_t nsorted;
 } pf_family;
 
@@ -298,12 +304,17 @@ struct pf_registry {
     /* All registries, for the fork() handlers (registry.c). */
     struct pf_registry *prev_reg;
     struct pf_registry *next_reg;
-    /* Serializes renders: they share the families' sorted caches. */
+    /* The length of the last render, to size the next one's buffer at
+     * once: no growth by copies, no peak of two buffers. */
+    _Atomic size_t render_hint;
+    /* Serializes renders: they share the families' sorted lists. */
     pthread_mutex_t render_mu;
 };
 
 /* Resolve NULL to the default registry. */
 pf_registry *pf__registry(pf_registry *reg);
+/* -EEXIST, with a message, if a family of reg has a label `name`. */
+int pf__registry_check_label(pf_registry *reg, const char *name);
 /* Register `f` (already validated) in reg, or hand back an identical one.
  * On success the registry owns f, or f was freed and *ret is the twin. */
 int pf__registry_add(pf_registry *reg, pf_family *f, pf_family **ret);

@@ -77,7 +77,8 @@ PF_EXPORT const char *pf_strerror(int err);
 
 /* A one-sentence description of the last call in this thread that failed
  * with bad input (-EINVAL, -EEXIST, -ENOENT from a registration, lookup,
- * configuration or writer call; the update calls on handles set none), e.g. 'label name "__x" starts with "__", which is
+ * configuration or writer start; update calls on handles and failed file
+ * writes set none: their errno says it), e.g. 'label name "__x" starts with "__", which is
  * reserved'. Like errno, it is per thread, and only meaningful right after
  * a call returned an error; "" when there is none. Borrowed until the
  * next failing call in this thread.  MT-Safe. */
@@ -371,9 +372,10 @@ PF_EXPORT int pf_config_set(pf_config *cfg, const char *section,
                             pf_error *reterr);
 
 /* Have writers started with `cfg` call `fn(err, arg)` after every write
- * that fails, with the negative errno, from the writer's thread (no
- * library lock held). NULL removes it. Returns 0 or -EINVAL.
- * MT-Unsafe(cfg). */
+ * that fails, with the negative errno, in the thread that made the write
+ * (the writer's own, or the caller of pf_writer_start(), pf_writer_flush()
+ * or pf_writer_stop()), with no library lock held. NULL removes it.
+ * Returns 0 or -EINVAL.  MT-Unsafe(cfg). */
 PF_EXPORT int pf_config_set_error_callback(pf_config *cfg,
                                            void (*fn)(int err, void *arg),
                                            void *arg);

@@ -315,6 +315,28 @@ out:
     return 0;
 }
 
+/* -EEXIST if a family of reg has a label `name`. Under reg->mu. */
+static int label_in_use(const pf_registry *reg, const char *name)
+{
+    for (size_t i = 0; i < reg->nfams; i++)
+        for (size_t j = 0; j < reg->fams[i]->nlabels; j++)
+            if (strcmp(reg->fams[i]->labels[j], name) == 0)
+                return pf__err(-EEXIST,
+                               "the family \"%.60s\" has a label \"%.60s\"",
+                               reg->fams[i]->name, name);
+    return 0;
+}
+
+int pf__registry_check_label(pf_registry *reg, const char *name)
+{
+    int r;
+
+    pthread_mutex_lock(&reg->mu);
+    r = label_in_use(reg, name);
+    pthread_mutex_unlock(&reg->mu);
+    return r;
+}
+
 int pf_registry_set_label(pf_registry *reg, const char *name,
                           const char *value)
 {
@@ -342,14 +364,11 @@ int pf_registry_set_label(pf_registry *reg, const char *name,
     }
 
     pthread_mutex_lock(&reg->mu);
-    for (i = 0; v && i < reg->nfams; i++)
-        for (size_t j = 0; j < reg->fams[i]->nlabels; j++)
-            if (strcmp(reg->fams[i]->labels[j], name) == 0) {
-                r = pf__err(-EEXIST,
-                            "the family \"%.60s\" has a label \"%.60s\"",
-                            reg->fams[i]->name, name);
-                goto out;
-            }
+    if (v) {
+        r = label_in_use(reg, name);
+        if (r < 0)
+            goto out;
+    }
     for (i = 0; i < reg->nconst; i++)
         if (strcmp(reg->const_names[i], name) >= 0)
             break;

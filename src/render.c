@@ -7,8 +7,9 @@
  *
  * The renderer takes no lock that updates or lookups take. It reads each
  * family's creation-order series list up to the count published with
- * release, and keeps per family a sorted copy that it merges new series
- * into, so that a steady-state render is linear in the number of series.
+ * release, and keeps each family's series linked in label value order,
+ * merging new series in, so that a steady-state render is linear in the
+ * number of series and needs no memory but the output.
  */
 #include "pf-internal.h"
 
@@ -17,47 +18,62 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_series_ptr(const void *a, const void *b)
+/* The series linked as `link` (a creation index + 1). */
+static inline pf_series *at(const pf_family *f, uint32_t link)
 {
-    return pf__series_cmp(*(pf_series *const *)a, *(pf_series *const *)b);
+    return pf__family_series_at(f, link - 1);
 }
 
-/* Bring f->sorted up to date with the series created since the last
- * render. Under reg->render_mu. */
-static int update_sorted(pf_family *f)
+/* Merge the sorted lists a and b, both linked through pf_series.next. */
+static uint32_t merge(const pf_family *f, uint32_t a, uint32_t b)
+{
+    uint32_t head = 0, *tail = &head;
+
+    while (a && b) {
+        pf_series *x = at(f, a), *y = at(f, b);
+
+        if (pf__series_cmp(x, y) <= 0) {
+            *tail = a;
+            tail = &x->next;
+            a = x->next;
+        } else {
+            *tail = b;
+            tail = &y->next;
+            b = y->next;
+        }
+    }
+    *tail = a ? a : b;
+    return head;
+}
+
+/* Link the series created since the last render into f's sorted list:
+ * a bottom-up merge sort of the new ones (bins[i] holds a sorted run of
+ * 2^i), then one merge with the list. No memory is allocated: the order
+ * lives in the series themselves. Under reg->render_mu. */
+static void update_sorted(pf_family *f)
 {
     size_t n = atomic_load_explicit(&f->nseries, memory_order_acquire);
-    size_t old = f->nsorted, k = n - old;
-    pf_series **tmp, **s;
-    size_t i, j, w;
+    uint32_t bins[64] = {0}, run = 0;
+    size_t i;
 
-    if (k == 0)
-        return 0;
-    tmp = pf__malloc(k * sizeof(*tmp));
-    if (!tmp)
-        return -ENOMEM;
-    for (i = 0; i < k; i++)
-        tmp[i] = pf__family_series_at(f, old + i);
-    qsort(tmp, k, sizeof(*tmp), cmp_series_ptr);
-    s = pf__realloc(f->sorted, n * sizeof(*s));
-    if (!s) {
-        pf__free(tmp);
-        return -ENOMEM;
+    if (n == f->nsorted)
+        return;
+    for (i = f->nsorted; i < n; i++) {
+        uint32_t carry = (uint32_t)i + 1;
+        size_t b;
+
+        at(f, carry)->next = 0;
+        for (b = 0; bins[b]; b++) {
+            carry = merge(f, bins[b], carry);
+            bins[b] = 0;
+        }
+        bins[b] = carry;
     }
-    /* Merge from the back, in place. */
-    i = old;
-    j = k;
-    w = n;
-    while (j > 0) {
-        if (i > 0 && pf__series_cmp(s[i - 1], tmp[j - 1]) > 0)
-            s[--w] = s[--i];
-        else
-            s[--w] = tmp[--j];
-    }
-    f->sorted = s;
+    for (i = 0; i < 64; i++)
+        if (bins[i])
+            run = merge(f, bins[i], run);
+    f->sorted_head = merge(f, f->sorted_head, run);
     f->nsorted = n;
-    pf__free(tmp);
-    return 0;
 }
 
 typedef struct render_ctx {
@@ -223,17 +239,15 @@ static void put_histogram(const render_ctx *c, const pf_family *f,
     }
 }
 
-static int render_family(const render_ctx *c, pf_family *f)
+static void render_family(const render_ctx *c, pf_family *f)
 {
     bool header = false;
-    int r;
 
-    r = update_sorted(f);
-    if (r < 0)
-        return r;
-    for (size_t i = 0; i < f->nsorted; i++) {
-        const pf_series *s = f->sorted[i];
+    update_sorted(f);
+    for (uint32_t link = f->sorted_head; link;) {
+        const pf_series *s = at(f, link);
 
+        link = s->next;
         if (atomic_load_explicit(&s->state, memory_order_acquire) &
             PF_SERIES_DELETED)
             continue;
@@ -254,7 +268,6 @@ static int render_family(const render_ctx *c, pf_family *f)
             break;
         }
     }
-    return 0;
 }
 
 static void render_func(const render_ctx *c, const pf_family *f, double v)
@@ -313,8 +326,14 @@ int pf__render_multi(pf_registry *const *regs, size_t nregs, pf_buf *out)
     size_t n = 0;
     int r = 0;
 
-    if (nregs > MAX_REGS)
+    size_t start = out->len, hint;
+
+    if (nregs > MAX_REGS || nregs == 0)
         return -EINVAL;
+    /* The last render's size, and a little more for growth. */
+    hint = atomic_load_explicit(&regs[0]->render_hint, memory_order_relaxed);
+    if (hint && !pf__buf_grow(out, hint + hint / 16 + 4096))
+        return -ENOMEM;
     /* Copy the family lists and the constant labels under each registry's
      * lock; render without them. */
     for (size_t k = 0; k < nregs && r == 0; k++) {
@@ -349,12 +368,15 @@ int pf__render_multi(pf_registry *const *regs, size_t nregs, pf_buf *out)
         if (e[i].fam->fn)
             render_func(&c, e[i].fam, e[i].value);
         else
-            r = render_family(&c, e[i].fam);
+            render_family(&c, e[i].fam);
     }
     for (size_t k = nregs; k-- > 0;)
         pthread_mutex_unlock(&regs[k]->render_mu);
     if (r == 0 && out->failed)
         r = -ENOMEM;
+    if (r == 0)
+        atomic_store_explicit(&regs[0]->render_hint, out->len - start,
+                              memory_order_relaxed);
 out:
     pf__free(e);
     for (size_t k = 0; k < nregs; k++)

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,13 +54,15 @@ pf_sys pf__sys = {
 
 /* ---- Temporary names ----------------------------------------------------- */
 
-/* ".<file>.<12 random alphanumerics>.tmp": in the same directory (rename
- * is atomic only within one file system), hidden, not ending in .prom (so
- * node_exporter never reads a partial file), and unpredictable (so nobody
- * who can write the directory can plant a symlink at the name we are
- * about to open; O_EXCL|O_NOFOLLOW refuse it anyway). */
+/* ".<file>.<pid>.<12 random alphanumerics>.tmp": in the same directory
+ * (rename is atomic only within one file system), hidden, not ending in
+ * .prom (so node_exporter never reads a partial file), unpredictable (so
+ * nobody who can write the directory can plant a symlink at the name we
+ * are about to open; O_EXCL|O_NOFOLLOW refuse it anyway), and naming its
+ * process, so that a leftover is removed only once its process is gone. */
 #define TMP_RANDOM 12
-#define TMP_EXTRA (1 + 1 + TMP_RANDOM + 4) /* "." "." random ".tmp" */
+/* "." "." pid (at most 10 digits) "." random ".tmp" */
+#define TMP_EXTRA (1 + 1 + 10 + 1 + TMP_RANDOM + 4)
 
 static const char alnum[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -88,32 +91,50 @@ static void random_bytes(unsigned char *b, size_t n)
     }
 }
 
-static void make_tmp_name(char *dst, const char *file)
+static void make_tmp_name(char *dst, size_t size, const char *file)
 {
     unsigned char rnd[TMP_RANDOM];
-    size_t n = strlen(file);
+    char r[TMP_RANDOM + 1];
 
     random_bytes(rnd, sizeof(rnd));
-    dst[0] = '.';
-    memcpy(dst + 1, file, n);
-    dst[1 + n] = '.';
     for (size_t i = 0; i < TMP_RANDOM; i++)
-        dst[2 + n + i] = alnum[rnd[i] % (sizeof(alnum) - 1)];
-    memcpy(dst + 2 + n + TMP_RANDOM, ".tmp", 5);
+        r[i] = alnum[rnd[i] % (sizeof(alnum) - 1)];
+    r[TMP_RANDOM] = '\0';
+    snprintf(dst, size, ".%s.%u.%s.tmp", file, (unsigned)getpid(), r);
 }
 
-static bool is_tmp_name(const char *name, const char *file)
+/* Is `name` a temporary file of `file`? Then *pid is its process. */
+static bool is_tmp_name(const char *name, const char *file, pid_t *pid)
 {
-    size_t n = strlen(file);
+    size_t n = strlen(file), len = strlen(name);
+    const char *p;
+    unsigned long v = 0;
 
-    if (strlen(name) != n + TMP_EXTRA || name[0] != '.' ||
+    if (len < n + 1 + 1 + 1 + 1 + TMP_RANDOM + 4 || name[0] != '.' ||
         memcmp(name + 1, file, n) != 0 || name[1 + n] != '.' ||
-        strcmp(name + 2 + n + TMP_RANDOM, ".tmp") != 0)
+        strcmp(name + len - 4, ".tmp") != 0)
+        return false;
+    p = name + 2 + n;
+    if (*p < '1' || *p > '9')
+        return false;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        v = v * 10 + (unsigned long)(*p - '0');
+        if (v > 4194304) /* the kernel's PID_MAX_LIMIT */
+            return false;
+    }
+    if (*p != '.' || p + 1 + TMP_RANDOM + 4 != name + len)
         return false;
     for (size_t i = 0; i < TMP_RANDOM; i++)
-        if (!memchr(alnum, name[2 + n + i], sizeof(alnum) - 1))
+        if (!memchr(alnum, p[1 + i], sizeof(alnum) - 1))
             return false;
+    *pid = (pid_t)v;
     return true;
+}
+
+/* Is process pid still there (as far as we can tell)? */
+static bool alive(pid_t pid)
+{
+    return pid == getpid() || kill(pid, 0) == 0 || errno == EPERM;
 }
 
 int pf__remove_leftovers(const char *dir, const char *file)
@@ -132,8 +153,11 @@ int pf__remove_leftovers(const char *dir, const char *file)
     }
     while ((de = readdir(d)) != NULL) {
         struct stat st;
+        pid_t pid;
 
-        if (!is_tmp_name(de->d_name, file))
+        /* Only temporary files of a process that is gone: never those of
+         * a live writer of the same file. */
+        if (!is_tmp_name(de->d_name, file, &pid) || alive(pid))
             continue;
         /* Only regular files of ours: never a symlink someone planted,
          * never another user's file. */
@@ -161,7 +185,7 @@ int pf__write_file(const char *dir, const char *file, const char *data,
     if (dfd < 0)
         return -errno;
     for (int tries = 0; fd < 0; tries++) {
-        make_tmp_name(tmp, file);
+        make_tmp_name(tmp, sizeof(tmp), file);
         fd = pf__sys.openat(dfd, tmp,
                             O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
                                 O_CLOEXEC,
@@ -305,6 +329,22 @@ static double self_interval(void *arg)
     return (double)w->cfg.interval_ms / 1000.0;
 }
 
+static const char *errno_name(int err, char *buf, size_t size)
+{
+#ifdef HAVE_STRERRORNAME_NP
+    const char *s = strerrorname_np(err);
+
+    if (s)
+        return s;
+#endif
+    snprintf(buf, size, "E%d", err);
+    return buf;
+}
+
+/* Errors of the write path that an admin may meet: a missing or
+ * unwritable directory, a full or read-only file system, a disk error. */
+static const int common_errors[] = {EACCES, EDQUOT, EIO, ENOENT, ENOSPC, EROFS};
+
 static int make_self_metrics(pf_writer *w)
 {
     static const char *const errno_label[] = {"errno", NULL};
@@ -341,19 +381,19 @@ static int make_self_metrics(pf_writer *w)
                                   "Failed writes of this textfile, by errno "
                                   "name.",
                                   errno_label, &w->errors);
+    /* The errors a write commonly meets start at 0, so that the first of
+     * them shows in increase() and rate() like any later one. */
+    for (size_t i = 0; i < sizeof(common_errors) / sizeof(common_errors[0]) &&
+                       r == 0;
+         i++) {
+        pf_counter *c;
+        char tmp[16];
+
+        r = pf_counter_with_labels(
+            w->errors, &c, errno_name(common_errors[i], tmp, sizeof(tmp)),
+            NULL);
+    }
     return r;
-}
-
-static const char *errno_name(int err, char *buf, size_t size)
-{
-#ifdef HAVE_STRERRORNAME_NP
-    const char *s = strerrorname_np(err);
-
-    if (s)
-        return s;
-#endif
-    snprintf(buf, size, "E%d", err);
-    return buf;
 }
 
 static int do_write(pf_writer *w)
@@ -455,23 +495,36 @@ static int resolve_paths(pf_config *cfg)
     return 0;
 }
 
-/* Make cfg's [labels] constant labels of reg and of the self metrics. */
+/* Make cfg's [labels] constant labels of reg and of the self metrics.
+ * Every name is checked against both registries first, so that a clash
+ * leaves reg as it was. */
 static int apply_labels(pf_writer *w)
 {
+    for (size_t i = 0; i < w->cfg.nlabels; i++) {
+        const char *n = w->cfg.label_names[i];
+        int r = pf__registry_check_label(w->reg, n);
+
+        if (r == 0)
+            r = pf__registry_check_label(w->self, n);
+        if (r < 0) {
+            char why[sizeof(((pf_error *)0)->text)];
+
+            /* pf__err() writes the buffer pf_last_error() returns. */
+            snprintf(why, sizeof(why), "%s", pf_last_error());
+            if (w->cfg.source && w->cfg.label_lines[i])
+                return pf__err(r, "%.80s:%u: [labels] %.60s: %s",
+                               w->cfg.source, w->cfg.label_lines[i], n, why);
+            return pf__err(r, "[labels] %.60s: %s", n, why);
+        }
+    }
     for (size_t i = 0; i < w->cfg.nlabels; i++) {
         const char *n = w->cfg.label_names[i], *v = w->cfg.label_values[i];
         int r = pf_registry_set_label(w->reg, n, v);
 
         if (r == 0)
             r = pf_registry_set_label(w->self, n, v);
-        if (r < 0) {
-            if (w->cfg.source && w->cfg.label_lines[i])
-                return pf__err(r, "%.80s:%u: [labels] %.60s: %s",
-                               w->cfg.source, w->cfg.label_lines[i], n,
-                               r == -ENOMEM ? "out of memory"
-                                            : pf_last_error());
+        if (r < 0)
             return r;
-        }
     }
     return 0;
 }
@@ -514,7 +567,7 @@ int pf_writer_start(pf_registry *reg, const pf_config *cfg, pf_writer **ret)
         r = apply_labels(w);
     if (r < 0) {
         writer_free(w, false);
-        return r;
+        return r == -ENOMEM ? pf__err(r, "out of memory") : r;
     }
     w->flags = (w->cfg.fsync ? 0 : PF_WRITE_NO_FSYNC) |
                (w->cfg.fsync_dir ? PF_WRITE_FSYNC_DIR : 0);

@@ -527,17 +527,19 @@ static void config_mode_takes_octal_up_to_0777(void **state)
         const char *text;
         unsigned mode;
     } ok[] = {
-        {"0644", 0644}, {"644", 0644}, {"0600", 0600}, {"0", 0},
-        {"0777", 0777}, {"755", 0755}, {"0000", 0},
+        {"0644", 0644}, {"644", 0644}, {"0600", 0600}, {"0400", 0400},
+        {"0777", 0777}, {"755", 0755}, {"0004", 0004},
     };
     static const char *const bad[] = {
         "0888",  "01777", "12345", "rw",   "",     "1777", "4755",
-        "0o644", "-644",  "+644",  "0x1a", "64 4", "8",    NULL,
+        "0o644", "-644",  "+644",  "0x1a", "64 4", "8",
+        /* Nobody could read the file. */
+        "0",     "0000",  "0200",  "0333", NULL,
     };
     fixture *fx = *state;
 
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-        set_ok(fx->cfg, "textfile", "mode", "0123");
+        set_ok(fx->cfg, "textfile", "mode", "0444");
         set_ok(fx->cfg, "textfile", "mode", ok[i].text);
         assert_int_equal(fx->cfg->mode, ok[i].mode);
     }

@@ -2,6 +2,7 @@
 #include "pf-test.h"
 
 #include <math.h>
+#include <pthread.h>
 
 /* The exact integer part of a counter, which pf_counter_value() cannot
  * show past 2^53. */
@@ -268,6 +269,74 @@ static void counter_func_is_called_at_render(void **state)
     assert_int_equal(pf_family_clear(f), -EINVAL);
 }
 
+typedef struct inc_arg {
+    pf_counter *c;
+    pf_family *f;
+    pthread_barrier_t *start;
+} inc_arg;
+
+static void *inc_many(void *p)
+{
+    inc_arg *a = p;
+
+    pthread_barrier_wait(a->start);
+    for (int i = 0; i < 100000; i++) {
+        pf_counter_inc(a->c);
+        pf_counter_add_u64(a->c, 2);
+        pf_counter_inc_labels(a->f, "imap", "plain", "ok", NULL);
+    }
+    return NULL;
+}
+
+static void counter_sharded_counts_exactly_across_threads(void **state)
+{
+    pthread_barrier_t start;
+    pthread_t t[4];
+    inc_arg a[4];
+    pf_counter *c, *plain;
+    pf_family *f;
+    char *text;
+
+    assert_int_equal(pf_counter_family_new_sharded(*state, "c_hot_total",
+                                                   "Hot.", auth_labels, &f),
+                     0);
+    /* A plain family of the same name is not its twin. */
+    assert_int_equal(pf_counter_family_new(*state, "c_hot_total", "Hot.",
+                                           auth_labels, NULL),
+                     -EEXIST);
+    assert_int_equal(pf_counter_with_labels(f, &c, "imap", "plain", "ok",
+                                            NULL),
+                     0);
+    assert_int_equal(pf_counter_add(c, 0.5), 0);
+    assert_int_equal(pthread_barrier_init(&start, NULL, 4), 0);
+    for (int i = 0; i < 4; i++) {
+        a[i] = (inc_arg){c, f, &start};
+        assert_int_equal(pthread_create(&t[i], NULL, inc_many, &a[i]), 0);
+    }
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+    pthread_barrier_destroy(&start);
+    /* 4 threads x 100000 x (1 + 2 + 1), plus the half. */
+    assert_true(value(c) == 1600000.5);
+    assert_int_equal(pf__counter_count((pf_series *)(void *)c), 1600000);
+    text = render_text(*state);
+    assert_string_equal(text, "# HELP c_hot_total Hot.\n"
+                              "# TYPE c_hot_total counter\n"
+                              "c_hot_total{kind=\"imap\",variant=\"plain\","
+                              "result=\"ok\"} 1600000.5\n");
+    free(text);
+    /* Deleted and looked up again: every slot starts from zero. */
+    assert_int_equal(
+        pf_family_delete_labels(f, "imap", "plain", "ok", NULL), 0);
+    assert_int_equal(pf_counter_with_labels(f, &plain, "imap", "plain", "ok",
+                                            NULL),
+                     0);
+    assert_ptr_equal(plain, c);
+    assert_true(value(c) == 0);
+    assert_int_equal(pf_counter_inc(c), 0);
+    assert_true(value(c) == 1);
+}
+
 #define T(name)                                                             \
     cmocka_unit_test_setup_teardown(name, registry_setup, registry_teardown)
 
@@ -287,6 +356,7 @@ int main(void)
         T(counter_labels_refuse_invalid_utf8),
         T(counter_functions_refuse_other_families),
         T(counter_func_is_called_at_render),
+        T(counter_sharded_counts_exactly_across_threads),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,7 +40,7 @@ static void remove_tree(const char *dir)
 {
     DIR *d = opendir(dir);
     struct dirent *de;
-    char path[512];
+    char path[1024];
 
     if (!d)
         return;
@@ -501,21 +501,41 @@ static void writer_reports_and_recovers(void **state)
     assert_int_equal(pf_writer_stop(w), 0);
 }
 
+/* The pid of a process that has exited. */
+static pid_t dead_pid(void)
+{
+    pid_t pid = fork();
+    int status;
+
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return pid;
+}
+
 static void writer_removes_only_its_leftovers(void **state)
 {
     fixture *fx = *state;
-    static const char *const names[] = {
-        ".app.prom.AbCdEf123456.tmp", /* ours: removed */
-        ".app.prom.ZZZZZZZZZZZZ.tmp", /* ours: removed */
-        ".app.prom.short.tmp",        /* not our pattern */
-        ".other.prom.AbCdEf123456.tmp", /* another file's */
-        "notes.txt",
-    };
-    char path[256];
+    char names[6][96];
+    char path[1024];
     pf_config *cfg = config_for(fx, "1h");
     pf_writer *w;
+    pid_t dead = dead_pid();
 
-    for (size_t i = 0; i < 5; i++) {
+    /* Removed: ours, of a process that is gone. */
+    snprintf(names[0], sizeof(names[0]), ".app.prom.%d.AbCdEf123456.tmp",
+             (int)dead);
+    snprintf(names[1], sizeof(names[1]), ".app.prom.%d.ZZZZZZZZZZZZ.tmp",
+             (int)dead);
+    /* Kept: a live process's (init's), another pattern, another file's,
+     * an unrelated file. */
+    snprintf(names[2], sizeof(names[2]), ".app.prom.1.AbCdEf123456.tmp");
+    snprintf(names[3], sizeof(names[3]), ".app.prom.%d.short.tmp", (int)dead);
+    snprintf(names[4], sizeof(names[4]), ".other.prom.%d.AbCdEf123456.tmp",
+             (int)dead);
+    snprintf(names[5], sizeof(names[5]), "notes.txt");
+    for (size_t i = 0; i < 6; i++) {
         FILE *f;
 
         snprintf(path, sizeof(path), "%s/%s", fx->dir, names[i]);
@@ -524,17 +544,18 @@ static void writer_removes_only_its_leftovers(void **state)
         fclose(f);
     }
     /* A symlink with our pattern is never touched either. */
-    snprintf(path, sizeof(path), "%s/.app.prom.SymLink12345.tmp", fx->dir);
+    snprintf(path, sizeof(path), "%s/.app.prom.%d.SymLink12345.tmp", fx->dir,
+             (int)dead);
     assert_int_equal(symlink("/etc/passwd", path), 0);
     assert_int_equal(pf_writer_start(fx->reg, cfg, &w), 0);
     pf_config_free(cfg);
     assert_int_equal(pf_writer_stop(w), 0);
-    for (size_t i = 0; i < 5; i++) {
+    for (size_t i = 0; i < 6; i++) {
         snprintf(path, sizeof(path), "%s/%s", fx->dir, names[i]);
         assert_int_equal(access(path, F_OK), i < 2 ? -1 : 0);
     }
-    /* 3 kept + symlink + app.prom */
-    assert_int_equal(count_entries(fx->dir), 5);
+    /* 4 kept + symlink + app.prom */
+    assert_int_equal(count_entries(fx->dir), 6);
 }
 
 /* ThreadSanitizer cannot follow a thread started in the child of a
