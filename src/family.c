@@ -22,107 +22,6 @@
 
 /* ---- Hashing ---------------------------------------------------------- */
 
-/* Multiply and fold (the "mum" construction): a fast, well-mixing step.
- * The registry's random seed makes collisions hard to aim at, as label
- * values may come from the network. */
-static inline uint64_t mix(uint64_t a, uint64_t b)
-{
-#ifdef __SIZEOF_INT128__
-    __uint128_t r = (__uint128_t)a * b;
-
-    return (uint64_t)r ^ (uint64_t)(r >> 64);
-#else
-    uint64_t r = a * b;
-
-    return r ^ (r >> 29) ^ (a >> 32) * (b | 1);
-#endif
-}
-
-#define K1 0xa0761d6478bd642fULL
-#define K2 0xe7037ed1a0b428dbULL
-#define K3 0x8ebc6af09c88c6e3ULL
-
-static inline uint64_t load64(const char *p)
-{
-    uint64_t w;
-
-    memcpy(&w, p, sizeof(w));
-    return w;
-}
-
-static inline uint64_t load32(const char *p)
-{
-    uint32_t w;
-
-    memcpy(&w, p, sizeof(w));
-    return w;
-}
-
-/* Hash len bytes at p into h: 8 bytes a step, the tail read as one
- * overlapping 8-byte word (or two 4-byte ones, or 3 single bytes), so that
- * a short label value costs a few instructions and no byte loop. The
- * length goes in too, so that ("ab", "c") and ("a", "bc") differ. */
-static inline uint64_t hash_bytes(uint64_t h, const char *p, size_t len)
-{
-    uint64_t w = 0;
-
-    if (len > 8) {
-        const char *last = p + len - 8;
-
-        for (; p < last; p += 8)
-            h = mix(h ^ load64(p), K1);
-        w = load64(last);
-    } else if (len >= 4) {
-        w = load32(p) << 32 | load32(p + len - 4);
-    } else if (len > 0) {
-        w = (uint64_t)(unsigned char)p[0] << 16 |
-            (uint64_t)(unsigned char)p[len / 2] << 8 |
-            (unsigned char)p[len - 1];
-    }
-    return mix(h ^ w, K2 ^ len);
-}
-
-/* Do the n bytes at a and b match? The same word tricks as hash_bytes(). */
-static inline bool bytes_equal(const char *a, const char *b, size_t n)
-{
-    if (n >= 8) {
-        for (size_t i = 0; i + 8 < n; i += 8)
-            if (load64(a + i) != load64(b + i))
-                return false;
-        return load64(a + n - 8) == load64(b + n - 8);
-    }
-    if (n >= 4)
-        return load32(a) == load32(b) && load32(a + n - 4) == load32(b + n - 4);
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i])
-            return false;
-    return true;
-}
-
-/* The label values being looked up, hashed once. */
-typedef struct key {
-    const char *v[PF_MAX_LABELS];
-    size_t len[PF_MAX_LABELS];
-    size_t total; /* bytes as stored: the values and their NULs */
-    uint32_t hash; /* what the series and the table keep */
-} key;
-
-static inline void key_start(key *k, const pf_family *f, uint64_t *h)
-{
-    k->total = f->nlabels;
-    *h = f->reg->seed ^ (f->nlabels * K3);
-}
-
-static inline void key_add(key *k, size_t i, const char *v, uint64_t *h)
-{
-    size_t n = strlen(v);
-
-    k->v[i] = v;
-    k->len[i] = n;
-    k->total += n;
-    *h = hash_bytes(*h, v, n);
-}
-
 /* ---- The arena: series memory, freed with the family ------------------ */
 
 static void *arena_alloc(pf_family *f, size_t size)
@@ -172,36 +71,6 @@ static void table_put(pf_table *t, pf_series *s)
         i = (i + 1) & t->mask;
     /* Release: a reader that sees the pointer sees the whole series. */
     atomic_store_explicit(&t->slots[i], s, memory_order_release);
-}
-
-static inline PF_ALWAYS_INLINE bool values_equal(const pf_series *s, const key *k, size_t n)
-{
-    const char *p = s->values;
-
-    if (s->vlen != k->total)
-        return false;
-    /* With the totals equal, each stored value is compared up to its NUL,
-     * which must fall where the looked-up value ends. */
-    for (size_t i = 0; i < n; i++) {
-        if (!bytes_equal(p, k->v[i], k->len[i]) || p[k->len[i]] != '\0')
-            return false;
-        p += k->len[i] + 1;
-    }
-    return true;
-}
-
-static inline PF_ALWAYS_INLINE pf_series *table_find(const pf_table *t, const key *k, size_t n)
-{
-    /* The table is at most half full, so an empty slot ends every probe. */
-    for (size_t i = k->hash & t->mask;; i = (i + 1) & t->mask) {
-        pf_series *s =
-            atomic_load_explicit(&t->slots[i], memory_order_acquire);
-
-        if (!s)
-            return NULL;
-        if (s->hash == k->hash && values_equal(s, k, n))
-            return s;
-    }
 }
 
 /* ---- The creation-order list ------------------------------------------- */
@@ -266,7 +135,7 @@ static void series_reset(const pf_family *f, pf_series *s)
                                   memory_order_relaxed);
 }
 
-static int series_create(pf_family *f, const key *k, pf_series **ret)
+static int series_create(pf_family *f, const pf_key *k, pf_series **ret)
 {
     pf_table *t = atomic_load_explicit(&f->table, memory_order_relaxed);
     size_t idx = atomic_load_explicit(&f->nseries, memory_order_relaxed);
@@ -335,7 +204,7 @@ static int series_create(pf_family *f, const key *k, pf_series **ret)
 }
 
 /* The slow path: the series is missing or deleted. */
-static int series_get_locked(pf_family *f, const key *k, pf_series **ret)
+int pf__series_get_slow(pf_family *f, const pf_key *k, pf_series **ret)
 {
     pf_table *t;
     pf_series *s;
@@ -343,7 +212,7 @@ static int series_get_locked(pf_family *f, const key *k, pf_series **ret)
 
     pthread_mutex_lock(&f->mu);
     t = atomic_load_explicit(&f->table, memory_order_relaxed);
-    s = table_find(t, k, f->nlabels);
+    s = pf__table_find(t, k, f->nlabels);
     if (s) {
         if (atomic_load_explicit(&s->state, memory_order_relaxed) &
             PF_SERIES_DELETED) {
@@ -362,11 +231,12 @@ static int series_get_locked(pf_family *f, const key *k, pf_series **ret)
 
 /* Hash the array `values` into k. Returns 0 or -EINVAL. */
 static int key_from_array(const pf_family *f, const char *const *values,
-                          key *k)
+                          pf_key *k)
 {
     uint64_t h;
 
-    key_start(k, f, &h);
+    k->total = f->nlabels;
+    h = f->reg->seed ^ (f->nlabels * PF_K3);
     if (f->nlabels && !values)
         return pf__err(-EINVAL, "family \"%.60s\" needs %zu label values",
                        f->name, f->nlabels);
@@ -375,94 +245,56 @@ static int key_from_array(const pf_family *f, const char *const *values,
             return pf__err(-EINVAL,
                            "label value %zu of family \"%.60s\" is NULL",
                            i + 1, f->name);
-        key_add(k, i, values[i], &h);
+        pf__key_add(k, i, values[i], &h);
     }
-    k->hash = (uint32_t)mix(h, K3);
+    k->hash = (uint32_t)pf__mix(h, PF_K3);
     return 0;
 }
 
-/* Hash a NULL-terminated va_list of values into k. */
-static int key_from_va(const pf_family *f, va_list ap, key *k)
+int pf__family_type_error(const pf_family *f, enum pf_type type)
 {
-    uint64_t h;
+    if (!f)
+        return pf__err(-EINVAL, "family is NULL");
+    return pf__err(-EINVAL, "family \"%.60s\" is a %s%s, not a %s", f->name,
+                   f->fn ? "callback " : "", type_name(f->type),
+                   type_name(type));
+}
 
-    key_start(k, f, &h);
-    for (size_t i = 0; i < f->nlabels; i++) {
-        const char *v = va_arg(ap, const char *);
-
-        if (PF_UNLIKELY(!v))
-            return pf__err(-EINVAL,
-                           "family \"%.60s\" has %zu labels but got %zu "
-                           "values",
-                           f->name, f->nlabels, i);
-        key_add(k, i, v, &h);
-    }
-    /* The sentinel must follow: more values than labels is an error. */
-    if (PF_UNLIKELY(va_arg(ap, const char *) != NULL))
+int pf__values_count_error(const pf_family *f, size_t got)
+{
+    if (got > f->nlabels)
         return pf__err(-EINVAL,
                        "family \"%.60s\" has %zu labels but got more values "
                        "(missing NULL at the end?)",
                        f->name, f->nlabels);
-    k->hash = (uint32_t)mix(h, K3);
-    return 0;
+    return pf__err(-EINVAL, "family \"%.60s\" has %zu labels but got %zu values",
+                   f->name, f->nlabels, got);
 }
 
-static inline PF_ALWAYS_INLINE int check_family(const pf_family *f, enum pf_type type)
+int pf__series_get(pf_family *f, enum pf_type type, const char *const *values,
+                   pf_series **ret)
 {
-    if (PF_UNLIKELY(!f))
-        return pf__err(-EINVAL, "family is NULL");
-    if (PF_UNLIKELY(f->type != type || f->fn))
-        return pf__err(-EINVAL, "family \"%.60s\" is a %s%s, not a %s",
-                       f->name, f->fn ? "callback " : "",
-                       type_name(f->type), type_name(type));
-    return 0;
-}
+    const pf_table *t;
+    pf_series *s;
+    pf_key k;
+    int r;
 
-/* The hot path: an existing series, found without a lock. */
-static inline int series_get_key(pf_family *f, const key *k, pf_series **ret)
-{
-    const pf_table *t = atomic_load_explicit(&f->table, memory_order_acquire);
-    pf_series *s = table_find(t, k, f->nlabels);
-
+    if (PF_UNLIKELY(!f || f->type != type || f->fn))
+        return pf__family_type_error(f, type);
+    if (PF_UNLIKELY(!ret))
+        return pf__err(-EINVAL, "result pointer is NULL");
+    r = key_from_array(f, values, &k);
+    if (PF_UNLIKELY(r < 0))
+        return r;
+    t = atomic_load_explicit(&f->table, memory_order_acquire);
+    s = pf__table_find(t, &k, f->nlabels);
     if (PF_LIKELY(s && !(atomic_load_explicit(&s->state,
                                               memory_order_acquire) &
                          PF_SERIES_DELETED))) {
         *ret = s;
         return 0;
     }
-    return series_get_locked(f, k, ret);
-}
-
-int pf__series_get(pf_family *f, enum pf_type type, const char *const *values,
-                   pf_series **ret)
-{
-    key k;
-    int r = check_family(f, type);
-
-    if (PF_UNLIKELY(r < 0))
-        return r;
-    if (PF_UNLIKELY(!ret))
-        return pf__err(-EINVAL, "result pointer is NULL");
-    r = key_from_array(f, values, &k);
-    if (PF_UNLIKELY(r < 0))
-        return r;
-    return series_get_key(f, &k, ret);
-}
-
-int pf__series_get_va(pf_family *f, enum pf_type type, va_list ap,
-                      pf_series **ret)
-{
-    key k;
-    int r = check_family(f, type);
-
-    if (PF_UNLIKELY(r < 0))
-        return r;
-    if (PF_UNLIKELY(!ret))
-        return pf__err(-EINVAL, "result pointer is NULL");
-    r = key_from_va(f, ap, &k);
-    if (PF_UNLIKELY(r < 0))
-        return r;
-    return series_get_key(f, &k, ret);
+    return pf__series_get_slow(f, &k, ret);
 }
 
 int pf__series_cmp(const pf_series *x, const pf_series *y)
@@ -483,7 +315,7 @@ int pf__series_cmp(const pf_series *x, const pf_series *y)
 int pf_family_delete(pf_family *f, const char *const *values)
 {
     pf_series *s;
-    key k;
+    pf_key k;
     int r;
 
     if (!f)
@@ -495,7 +327,7 @@ int pf_family_delete(pf_family *f, const char *const *values)
     if (r < 0)
         return r;
     pthread_mutex_lock(&f->mu);
-    s = table_find(atomic_load_explicit(&f->table, memory_order_relaxed), &k,
+    s = pf__table_find(atomic_load_explicit(&f->table, memory_order_relaxed), &k,
                    f->nlabels);
     if (s && !(atomic_load_explicit(&s->state, memory_order_relaxed) &
                PF_SERIES_DELETED))

@@ -239,13 +239,6 @@ int pf__family_new(pf_registry *reg, enum pf_type type, const char *name,
 pf_family *pf__family_free(pf_family *f);
 /* Same type, help, label names, buckets and callback? */
 bool pf__family_same(const pf_family *a, const pf_family *b);
-/* Find or create the series of `f` with `values`. `type` must match. */
-int pf__series_get(pf_family *f, enum pf_type type, const char *const *values,
-                   pf_series **ret);
-/* As pf__series_get(), with the values in a NULL-terminated va_list:
- * too few or too many give -EINVAL. */
-int pf__series_get_va(pf_family *f, enum pf_type type, va_list ap,
-                      pf_series **ret);
 /* Compare two series' label values (for the render order). */
 int pf__series_cmp(const pf_series *x, const pf_series *y);
 
@@ -310,6 +303,189 @@ struct pf_registry {
     /* Serializes renders: they share the families' sorted lists. */
     pthread_mutex_t render_mu;
 };
+
+/* ---- The lookup fast path (inline, so that the one-call updates of
+ * counter.c, gauge.c and histogram.c make no call to find an existing
+ * series; the slow path is in family.c) ---- */
+
+/* Multiply and fold (the "mum" construction): a fast, well-mixing step.
+ * The registry's random seed makes collisions hard to aim at, as label
+ * values may come from the network. */
+static inline uint64_t pf__mix(uint64_t a, uint64_t b)
+{
+#ifdef __SIZEOF_INT128__
+    __uint128_t r = (__uint128_t)a * b;
+
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+#else
+    uint64_t r = a * b;
+
+    return r ^ (r >> 29) ^ (a >> 32) * (b | 1);
+#endif
+}
+
+#define PF_K1 0xa0761d6478bd642fULL
+#define PF_K2 0xe7037ed1a0b428dbULL
+#define PF_K3 0x8ebc6af09c88c6e3ULL
+
+static inline uint64_t pf__load64(const char *p)
+{
+    uint64_t w;
+
+    __builtin_memcpy(&w, p, sizeof(w));
+    return w;
+}
+
+static inline uint64_t pf__load32(const char *p)
+{
+    uint32_t w;
+
+    __builtin_memcpy(&w, p, sizeof(w));
+    return w;
+}
+
+/* Hash len bytes at p into h: 8 bytes a step, the tail read as one
+ * overlapping 8-byte word (or two 4-byte ones, or 3 single bytes), so that
+ * a short label value costs a few instructions and no byte loop. The
+ * length goes in too, so that ("ab", "c") and ("a", "bc") differ. */
+static inline uint64_t pf__hash_bytes(uint64_t h, const char *p, size_t len)
+{
+    uint64_t w = 0;
+
+    if (len > 8) {
+        const char *last = p + len - 8;
+
+        for (; p < last; p += 8)
+            h = pf__mix(h ^ pf__load64(p), PF_K1);
+        w = pf__load64(last);
+    } else if (len >= 4) {
+        w = pf__load32(p) << 32 | pf__load32(p + len - 4);
+    } else if (len > 0) {
+        w = (uint64_t)(unsigned char)p[0] << 16 |
+            (uint64_t)(unsigned char)p[len / 2] << 8 |
+            (unsigned char)p[len - 1];
+    }
+    return pf__mix(h ^ w, PF_K2 ^ len);
+}
+
+/* Do the n bytes at a and b match? The same word tricks. */
+static inline bool pf__bytes_equal(const char *a, const char *b, size_t n)
+{
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8)
+            if (pf__load64(a + i) != pf__load64(b + i))
+                return false;
+        return pf__load64(a + n - 8) == pf__load64(b + n - 8);
+    }
+    if (n >= 4)
+        return pf__load32(a) == pf__load32(b) &&
+               pf__load32(a + n - 4) == pf__load32(b + n - 4);
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
+/* The label values being looked up, hashed once. */
+typedef struct pf_key {
+    const char *v[PF_MAX_LABELS];
+    size_t len[PF_MAX_LABELS];
+    size_t total;  /* bytes as stored: the values and their NULs */
+    uint32_t hash; /* what the series and the table keep */
+} pf_key;
+
+static inline void pf__key_add(pf_key *k, size_t i, const char *v,
+                               uint64_t *h)
+{
+    size_t n = __builtin_strlen(v);
+
+    k->v[i] = v;
+    k->len[i] = n;
+    k->total += n;
+    *h = pf__hash_bytes(*h, v, n);
+}
+
+static inline bool pf__values_equal(const pf_series *s, const pf_key *k,
+                                    size_t n)
+{
+    const char *p = s->values;
+
+    if (s->vlen != k->total)
+        return false;
+    /* With the totals equal, each stored value is compared up to its NUL,
+     * which must fall where the looked-up value ends. */
+    for (size_t i = 0; i < n; i++) {
+        if (!pf__bytes_equal(p, k->v[i], k->len[i]) || p[k->len[i]] != '\0')
+            return false;
+        p += k->len[i] + 1;
+    }
+    return true;
+}
+
+static inline pf_series *pf__table_find(const pf_table *t, const pf_key *k,
+                                        size_t n)
+{
+    /* The table is at most half full, so an empty slot ends every probe. */
+    for (size_t i = k->hash & t->mask;; i = (i + 1) & t->mask) {
+        pf_series *s =
+            atomic_load_explicit(&t->slots[i], memory_order_acquire);
+
+        if (!s)
+            return NULL;
+        if (s->hash == k->hash && pf__values_equal(s, k, n))
+            return s;
+    }
+}
+
+/* The slow path: create, revive, or report. In family.c. */
+int pf__series_get_slow(pf_family *f, const pf_key *k, pf_series **ret);
+/* The error of a family that is NULL or not of `type`. */
+int pf__family_type_error(const pf_family *f, enum pf_type type);
+/* The error of a va_list with `got` values, or more (got > nlabels). */
+int pf__values_count_error(const pf_family *f, size_t got);
+
+/* Find or create the series of `f` with `values`. `type` must match. */
+int pf__series_get(pf_family *f, enum pf_type type, const char *const *values,
+                   pf_series **ret);
+
+/* As pf__series_get(), with the values in a NULL-terminated va_list:
+ * too few or too many give -EINVAL. Inline: the one-call updates find an
+ * existing series without a single call but strlen(). */
+static inline PF_ALWAYS_INLINE int pf__series_get_va(pf_family *f,
+                                                     enum pf_type type,
+                                                     va_list ap,
+                                                     pf_series **ret)
+{
+    const pf_table *t;
+    pf_series *s;
+    uint64_t h;
+    pf_key k;
+
+    if (PF_UNLIKELY(!f || f->type != type || f->fn))
+        return pf__family_type_error(f, type);
+    k.total = f->nlabels;
+    h = f->reg->seed ^ (f->nlabels * PF_K3);
+    for (size_t i = 0; i < f->nlabels; i++) {
+        const char *v = va_arg(ap, const char *);
+
+        if (PF_UNLIKELY(!v))
+            return pf__values_count_error(f, i);
+        pf__key_add(&k, i, v, &h);
+    }
+    /* The sentinel must follow: more values than labels is an error. */
+    if (PF_UNLIKELY(va_arg(ap, const char *) != NULL))
+        return pf__values_count_error(f, f->nlabels + 1);
+    k.hash = (uint32_t)pf__mix(h, PF_K3);
+    t = atomic_load_explicit(&f->table, memory_order_acquire);
+    s = pf__table_find(t, &k, f->nlabels);
+    if (PF_LIKELY(s && !(atomic_load_explicit(&s->state,
+                                              memory_order_acquire) &
+                         PF_SERIES_DELETED))) {
+        *ret = s;
+        return 0;
+    }
+    return pf__series_get_slow(f, &k, ret);
+}
 
 /* Resolve NULL to the default registry. */
 pf_registry *pf__registry(pf_registry *reg);
