@@ -332,8 +332,6 @@ int pf__render_multi(pf_registry *const *regs, size_t nregs, pf_buf *out)
         return -EINVAL;
     /* The last render's size, and a little more for growth. */
     hint = atomic_load_explicit(&regs[0]->render_hint, memory_order_relaxed);
-    if (hint && !pf__buf_grow(out, hint + hint / 16 + 4096))
-        return -ENOMEM;
     /* Copy the family lists and the constant labels under each registry's
      * lock; render without them. */
     for (size_t k = 0; k < nregs && r == 0; k++) {
@@ -354,6 +352,22 @@ int pf__render_multi(pf_registry *const *regs, size_t nregs, pf_buf *out)
         goto out;
     if (nregs > 1)
         qsort(e, n, sizeof(*e), cmp_entry);
+    /* Size the buffer once: from the last render, or the first time from
+     * the number of lines to come. Growing by doubling would leave the
+     * small early buffers behind in the heap, and copy. */
+    if (!hint) {
+        hint = 4096;
+        for (size_t i = 0; i < n; i++)
+            hint += 64 * atomic_load_explicit(&e[i].fam->nseries,
+                                              memory_order_relaxed) *
+                    (e[i].fam->type == PF_TYPE_HISTOGRAM
+                         ? e[i].fam->nbuckets + 3
+                         : 1);
+    }
+    if (!pf__buf_grow(out, hint + hint / 16 + 4096)) {
+        r = -ENOMEM;
+        goto out;
+    }
 
     /* Callbacks run with no lock held: they may use the library. */
     for (size_t i = 0; i < n; i++)

@@ -24,6 +24,7 @@
  *             series, written 10 times atomically to /dev/shm
  *   latency   the cost of each Inc, measured one by one, while another
  *             thread keeps writing the 100,000-series file
+ *   latencyidle  the same with no writer, for comparison
  * ns_per_op is wall time / total operations (all threads).
  */
 #include <errno.h>
@@ -295,18 +296,18 @@ static void w5(long n)
 }
 
 typedef struct lat_arg {
-    pf_registry *reg;
+    pf_writer *w;
     volatile int stop;
     long writes;
 } lat_arg;
 
+/* Rewrite the file back to back, as a busy background writer would. */
 static void *lat_writer(void *p)
 {
     lat_arg *a = p;
 
     while (!a->stop) {
-        check("write", pf_registry_write_textfile(a->reg, "/dev/shm",
-                                                  "pfbench-lat.prom", 0, 0));
+        check("write", pf_writer_flush(a->w));
         a->writes++;
     }
     return NULL;
@@ -315,22 +316,39 @@ static void *lat_writer(void *p)
 /* Latencies up to 100 us in 1 ns steps; beyond that only the maximum. */
 #define LAT_SLOTS 100000
 
-static void latency(long n)
+/* With `writing`, while a thread rewrites the 100,000-series file back to
+ * back; without, the same measurement alone, to tell the machine's own
+ * interruptions (scheduler, interrupts) from anything the writer does. */
+static void latency(long n, int writing)
 {
     static uint32_t hist[LAT_SLOTS];
     double create_ms, maxv = 0, overhead = 1e9;
+    pf_registry *reg;
+    pf_config *cfg;
     pf_counter *c;
     pf_family *f;
     pthread_t t;
     lat_arg a = {0};
     char extra[256];
-    long over = 0;
+    long over = 0, over1us = 0;
     double pct[4] = {0.5, 0.99, 0.999, 1.0}, val[4] = {0};
 
-    a.reg = make_w5(&create_ms);
-    check("family", pf_counter_family_new(a.reg, "bench_lat_total", "Lat.",
+    reg = make_w5(&create_ms);
+    check("family", pf_counter_family_new(reg, "bench_lat_total", "Lat.",
                                           NULL, &f));
     check("child", pf_counter_with(f, NULL, &c));
+    /* The library's own writer (a buffer kept between writes), with an
+     * interval of an hour: the thread below does the writing. */
+    check("config", pf_config_new(&cfg));
+    check("config", pf_config_set(cfg, "textfile", "directory", "/dev/shm",
+                                  NULL));
+    check("config", pf_config_set(cfg, "textfile", "file",
+                                  "pfbench-lat.prom", NULL));
+    check("config", pf_config_set(cfg, "textfile", "interval", "1h", NULL));
+    check("config", pf_config_set(cfg, "textfile", "remove_on_exit", "yes",
+                                  NULL));
+    check("writer", pf_writer_start(reg, cfg, &a.w));
+    pf_config_free(cfg);
     /* What two clock readings cost, to subtract. */
     for (int i = 0; i < 1000; i++) {
         double x = now_ns(), y = now_ns();
@@ -338,7 +356,8 @@ static void latency(long n)
         if (y - x < overhead)
             overhead = y - x;
     }
-    pthread_create(&t, NULL, lat_writer, &a);
+    if (writing)
+        pthread_create(&t, NULL, lat_writer, &a);
     for (long i = 0; i < n; i++) {
         double x = now_ns(), d;
 
@@ -348,14 +367,17 @@ static void latency(long n)
             d = 0;
         if (d > maxv)
             maxv = d;
+        if (d > 1000)
+            over1us++;
         if (d < LAT_SLOTS)
             hist[(long)d]++;
         else
             over++;
     }
     a.stop = 1;
-    pthread_join(t, NULL);
-    unlink("/dev/shm/pfbench-lat.prom");
+    if (writing)
+        pthread_join(t, NULL);
+    check("stop", pf_writer_stop(a.w));
     for (int p = 0; p < 3; p++) {
         long want = (long)(pct[p] * (double)n), seen = 0;
 
@@ -372,10 +394,11 @@ static void latency(long n)
     val[3] = maxv;
     snprintf(extra, sizeof(extra),
              "file_writes=%ld p50_ns=%.0f p99_ns=%.0f p999_ns=%.0f "
-             "max_ns=%.0f over_100us=%ld clock_overhead_ns=%.0f",
-             a.writes, val[0], val[1], val[2], val[3], over, overhead);
-    result("latency", n, val[0], extra);
-    pf_registry_free(a.reg);
+             "max_ns=%.0f over_1us=%ld over_100us=%ld clock_overhead_ns=%.0f",
+             a.writes, val[0], val[1], val[2], val[3], over1us, over,
+             overhead);
+    result(writing ? "latency" : "latencyidle", n, val[0], extra);
+    pf_registry_free(reg);
 }
 
 int main(int argc, char **argv)
@@ -385,7 +408,7 @@ int main(int argc, char **argv)
 
     if (argc < 2 || argc > 3) {
         fprintf(stderr, "usage: pfbench w1|w2|w3same|w3diff|w3sharded|w4|"
-                        "w5|latency [ITERATIONS]\n");
+                        "w5|latency|latencyidle [ITERATIONS]\n");
         return 2;
     }
     w = argv[1];
@@ -403,7 +426,9 @@ int main(int argc, char **argv)
     else if (strcmp(w, "w5") == 0)
         w5(n ? n : 10);
     else if (strcmp(w, "latency") == 0)
-        latency(n ? n : 10000000);
+        latency(n ? n : 10000000, 1);
+    else if (strcmp(w, "latencyidle") == 0)
+        latency(n ? n : 10000000, 0);
     else {
         fprintf(stderr, "pfbench: unknown workload %s\n", w);
         return 2;

@@ -1,0 +1,72 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Run each workload RUNS times (default 5) on promfile and, when Go and
+# Debian's client_golang are installed, on client_golang, alternating, and
+# print the median of each figure.
+#
+#   tests/bench/compare.sh [RUNS] [WORKLOAD...]
+#
+# Needs a built tree (make check builds tests/bench/pfbench). For
+# client_golang: apt-get install golang-go
+# golang-github-prometheus-client-golang-dev.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+runs=${1:-5}
+[ $# -gt 0 ] && shift
+workloads=${*:-w1 w2 w3same w3diff w3sharded w4 w5 latency}
+pf=${PFBENCH:-$here/pfbench}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+go=
+if command -v go >/dev/null 2>&1 &&
+    [ -d /usr/share/gocode/src/github.com/prometheus/client_golang ]; then
+    GOPATH=/usr/share/gocode GO111MODULE=off GOCACHE=$out/gocache \
+        go build -o "$out/pfbench-go" "$here/golang/pfbench.go"
+    go=$out/pfbench-go
+fi
+
+for w in $workloads; do
+    i=0
+    while [ "$i" -lt "$runs" ]; do
+        "$pf" "$w" >>"$out/results"
+        if [ -n "$go" ] && [ "$w" != w3sharded ] && [ "$w" != latency ]; then
+            "$go" "$w" >>"$out/results"
+        fi
+        i=$((i + 1))
+    done
+done
+
+# The median of every numeric key, per library and workload.
+awk '
+{
+    lib = ""; w = ""
+    for (i = 2; i <= NF; i++) {
+        split($i, kv, "=")
+        if (kv[1] == "lib") lib = kv[2]
+        else if (kv[1] == "workload") w = kv[2]
+    }
+    id = lib " " w
+    if (!(id in seen)) { seen[id] = 1; order[++n] = id }
+    for (i = 2; i <= NF; i++) {
+        split($i, kv, "=")
+        if (kv[1] == "lib" || kv[1] == "workload" || kv[1] == "iterations") continue
+        k = id SUBSEP kv[1]
+        if (!(k in cnt)) keys[id] = keys[id] " " kv[1]
+        vals[k, ++cnt[k]] = kv[2] + 0
+    }
+}
+function median(k,   m, i, j, t, a) {
+    m = cnt[k]
+    for (i = 1; i <= m; i++) a[i] = vals[k, i]
+    for (i = 2; i <= m; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+}
+END {
+    for (o = 1; o <= n; o++) {
+        id = order[o]; line = "MEDIAN " id
+        nk = split(keys[id], ks, " ")
+        for (i = 1; i <= nk; i++) line = line " " ks[i] "=" median(id SUBSEP ks[i])
+        print line " runs=" cnt[id SUBSEP "ns_per_op"]
+    }
+}' "$out/results"
