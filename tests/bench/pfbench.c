@@ -25,6 +25,8 @@
  *   latency   the cost of each Inc, measured one by one, while another
  *             thread keeps writing the 100,000-series file
  *   latencyidle  the same with no writer, for comparison
+ *   create    the time to create N/100, N/10 and N series (N = 1,000,000):
+ *             ns_per_op per series, which stays flat if creation is linear
  * ns_per_op is wall time / total operations (all threads).
  */
 #include <errno.h>
@@ -249,6 +251,40 @@ static pf_registry *make_w5(double *create_ms)
     return reg;
 }
 
+/* Create n series of one 3-label family (named as in w5) in a new
+ * registry; 10,000, 100,000 and 1,000,000 of them show whether creation
+ * stays linear (a hash table that degrades would not). */
+static void create(long n)
+{
+    long sizes[3] = {n / 100, n / 10, n};
+
+    for (int j = 0; j < 3; j++) {
+        pf_registry *reg;
+        pf_family *f;
+        double t0, ns;
+        char extra[64];
+
+        check("registry", pf_registry_new(&reg));
+        check("family", pf_counter_family_new(reg, "bench_create_total",
+                                              "Create.", labels3, &f));
+        t0 = now_ns();
+        for (long i = 0; i < sizes[j]; i++) {
+            char k[24], v[24], r[24];
+            pf_counter *c;
+
+            snprintf(k, sizeof(k), "k%ld", i / 1000);
+            snprintf(v, sizeof(v), "v%ld", (i / 10) % 100);
+            snprintf(r, sizeof(r), "r%ld", i % 10);
+            check("child", pf_counter_with_labels(f, &c, k, v, r, NULL));
+        }
+        ns = now_ns() - t0;
+        snprintf(extra, sizeof(extra), "series=%ld create_ms=%.1f", sizes[j],
+                 ns / 1e6);
+        result("create", sizes[j], ns / (double)sizes[j], extra);
+        pf_registry_free(reg);
+    }
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -408,7 +444,7 @@ int main(int argc, char **argv)
 
     if (argc < 2 || argc > 3) {
         fprintf(stderr, "usage: pfbench w1|w2|w3same|w3diff|w3sharded|w4|"
-                        "w5|latency|latencyidle [ITERATIONS]\n");
+                        "w5|create|latency|latencyidle [ITERATIONS]\n");
         return 2;
     }
     w = argv[1];
@@ -425,6 +461,8 @@ int main(int argc, char **argv)
         w4(n ? n : 50000000);
     else if (strcmp(w, "w5") == 0)
         w5(n ? n : 10);
+    else if (strcmp(w, "create") == 0)
+        create(n ? n : 1000000);
     else if (strcmp(w, "latency") == 0)
         latency(n ? n : 10000000, 1);
     else if (strcmp(w, "latencyidle") == 0)
