@@ -245,7 +245,7 @@ static int key_from_array(const pf_family *f, const char *const *values,
             return pf__err(-EINVAL,
                            "label value %zu of family \"%.60s\" is NULL",
                            i + 1, f->name);
-        pf__key_add(k, i, values[i], &h);
+        pf__key_add(k, i, values[i], f->reg->seed, &h);
     }
     k->hash = (uint32_t)pf__mix(h, PF_K3);
     return 0;

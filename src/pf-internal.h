@@ -395,14 +395,17 @@ typedef struct pf_key {
 } pf_key;
 
 static inline void pf__key_add(pf_key *k, size_t i, const char *v,
-                               uint64_t *h)
+                               uint64_t seed, uint64_t *h)
 {
     size_t n = __builtin_strlen(v);
 
     k->v[i] = v;
     k->len[i] = n;
     k->total += n;
-    *h = pf__hash_bytes(*h, v, n);
+    /* Each value is hashed on its own, seeded by its position, and the
+     * results xor-ed: the multiplications of the values do not wait for
+     * each other. */
+    *h ^= pf__hash_bytes(seed + (i + 1) * PF_K1, v, n);
 }
 
 static inline bool pf__values_equal(const pf_series *s, const pf_key *k,
@@ -415,7 +418,8 @@ static inline bool pf__values_equal(const pf_series *s, const pf_key *k,
     /* With the totals equal, each stored value is compared up to its NUL,
      * which must fall where the looked-up value ends. */
     for (size_t i = 0; i < n; i++) {
-        if (!pf__bytes_equal(p, k->v[i], k->len[i]) || p[k->len[i]] != '\0')
+        /* The NUL too: the stored one must fall where the value ends. */
+        if (!pf__bytes_equal(p, k->v[i], k->len[i] + 1))
             return false;
         p += k->len[i] + 1;
     }
@@ -470,7 +474,7 @@ static inline PF_ALWAYS_INLINE int pf__series_get_va(pf_family *f,
 
         if (PF_UNLIKELY(!v))
             return pf__values_count_error(f, i);
-        pf__key_add(&k, i, v, &h);
+        pf__key_add(&k, i, v, f->reg->seed, &h);
     }
     /* The sentinel must follow: more values than labels is an error. */
     if (PF_UNLIKELY(va_arg(ap, const char *) != NULL))
