@@ -88,6 +88,7 @@ static void config_clear(pf_config *cfg)
     pf__free(cfg->directory);
     pf__free(cfg->file);
     pf__free(cfg->source);
+    pf__free(cfg->program);
     labels_clear(cfg);
     memset(cfg, 0, sizeof(*cfg));
 }
@@ -98,6 +99,8 @@ void pf__config_init(pf_config *cfg)
     cfg->interval_ms = PF_INTERVAL_DEFAULT_MS;
     cfg->mode = 0644;
     cfg->fsync = true;
+    cfg->process = true;
+    cfg->max_series = PF_DEFAULT_MAX_SERIES;
 }
 
 int pf_config_new(pf_config **ret)
@@ -140,11 +143,17 @@ int pf__config_copy(const pf_config *src, pf_config *dst)
     dst->fsync = src->fsync;
     dst->fsync_dir = src->fsync_dir;
     dst->remove_on_exit = src->remove_on_exit;
+    dst->process = src->process;
+    dst->limits_set = src->limits_set;
+    dst->max_series = src->max_series;
+    dst->max_label_len = src->max_label_len;
+    dst->replace_invalid = src->replace_invalid;
     dst->err_fn = src->err_fn;
     dst->err_arg = src->err_arg;
     if (dup_or_null(src->directory, &dst->directory) < 0 ||
         dup_or_null(src->file, &dst->file) < 0 ||
-        dup_or_null(src->source, &dst->source) < 0)
+        dup_or_null(src->source, &dst->source) < 0 ||
+        dup_or_null(src->program, &dst->program) < 0)
         goto nomem;
     if (src->nlabels) {
         dst->label_names = pf__calloc(src->nlabels, sizeof(char *));
@@ -339,7 +348,8 @@ static int set_label(pf_config *cfg, const char *name, const char *value,
     return 0;
 }
 
-/* The keys of [textfile], in the order of promfile.conf(5). */
+/* The keys of the sections other than [labels], in the order of
+ * promfile.conf(5). */
 enum {
     K_DIRECTORY,
     K_FILE,
@@ -348,13 +358,54 @@ enum {
     K_FSYNC,
     K_FSYNC_DIRECTORY,
     K_REMOVE_ON_EXIT,
+    K_PROCESS_ENABLED,
+    K_PROCESS_PROGRAM,
+    K_MAX_SERIES,
+    K_MAX_LABEL_LEN,
+    K_INVALID_UTF8,
     K_COUNT
 };
 
-static const char *const textfile_keys[K_COUNT] = {
-    "directory", "file",          "interval",       "mode",
-    "fsync",     "fsync_directory", "remove_on_exit",
+static const struct {
+    const char *section;
+    const char *key;
+} keys[K_COUNT] = {
+    {"textfile", "directory"},
+    {"textfile", "file"},
+    {"textfile", "interval"},
+    {"textfile", "mode"},
+    {"textfile", "fsync"},
+    {"textfile", "fsync_directory"},
+    {"textfile", "remove_on_exit"},
+    {"process", "enabled"},
+    {"process", "program"},
+    {"limits", "max_series"},
+    {"limits", "max_label_value_length"},
+    {"limits", "invalid_utf8"},
 };
+
+#define KNOWN_SECTIONS "[textfile], [labels], [process], [limits]"
+
+static bool known_section(const char *s, size_t n)
+{
+    return (n == 8 && strncmp(s, "textfile", 8) == 0) ||
+           (n == 6 && strncmp(s, "labels", 6) == 0) ||
+           (n == 7 && strncmp(s, "process", 7) == 0) ||
+           (n == 6 && strncmp(s, "limits", 6) == 0);
+}
+
+/* A count: decimal digits, at most 1e12. */
+static int parse_count(const char *v, size_t *ret)
+{
+    size_t n = 0;
+
+    if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 12)
+        return -EINVAL;
+    for (; *v; v++)
+        n = n * 10 + (size_t)(*v - '0');
+    *ret = n;
+    return 0;
+}
 
 /* Apply one key to cfg. `seen` (may be NULL) catches duplicates within
  * one file: bits for [textfile] keys; labels are checked in cfg itself. */
@@ -387,22 +438,22 @@ static int apply(pf_config *cfg, const char *section, const char *key,
         r = set_label(cfg, key, value, at ? at->line : 0);
         return r < 0 ? cfg_err(reterr, at, r, "out of memory") : 0;
     }
-    if (strcmp(section, "textfile") != 0)
+    if (!known_section(section, strlen(section)))
         return cfg_err(reterr, at, -EINVAL,
-                       "unknown section [%.60s] (known: [textfile], "
-                       "[labels])",
+                       "unknown section [%.60s] (known: " KNOWN_SECTIONS ")",
                        section);
     for (k = 0; k < K_COUNT; k++)
-        if (strcmp(key, textfile_keys[k]) == 0)
+        if (strcmp(section, keys[k].section) == 0 &&
+            strcmp(key, keys[k].key) == 0)
             break;
     if (k == K_COUNT)
-        return cfg_err(reterr, at, -EINVAL,
-                       "unknown key \"%.60s\" in [textfile]", key);
+        return cfg_err(reterr, at, -EINVAL, "unknown key \"%.60s\" in [%s]",
+                       key, section);
     if (seen) {
         if (*seen & (1u << k))
             return cfg_err(reterr, at, -EINVAL,
-                           "key \"%s\" in [textfile] is set twice",
-                           textfile_keys[k]);
+                           "key \"%s\" in [%s] is set twice", keys[k].key,
+                           section);
         *seen |= 1u << k;
     }
     switch (k) {
@@ -460,22 +511,61 @@ static int apply(pf_config *cfg, const char *section, const char *key,
     }
     case K_FSYNC:
     case K_FSYNC_DIRECTORY:
-    case K_REMOVE_ON_EXIT: {
+    case K_REMOVE_ON_EXIT:
+    case K_PROCESS_ENABLED: {
         bool b;
 
         if (parse_bool(value, &b) < 0)
             return cfg_err(reterr, at, -EINVAL,
                            "%s \"%.40s\" is not a boolean (true, false, yes, "
                            "no, on, off, 1, 0)",
-                           textfile_keys[k], value);
+                           keys[k].key, value);
         if (k == K_FSYNC)
             cfg->fsync = b;
         else if (k == K_FSYNC_DIRECTORY)
             cfg->fsync_dir = b;
-        else
+        else if (k == K_REMOVE_ON_EXIT)
             cfg->remove_on_exit = b;
+        else
+            cfg->process = b;
         break;
     }
+    case K_PROCESS_PROGRAM:
+        if (!*value || !pf__utf8_valid(value, strlen(value)))
+            return cfg_err(reterr, at, -EINVAL,
+                           "program must be a non-empty UTF-8 label value");
+        r = set_string(&cfg->program, value);
+        break;
+    case K_MAX_SERIES:
+    case K_MAX_LABEL_LEN: {
+        size_t n;
+
+        if (parse_count(value, &n) < 0)
+            return cfg_err(reterr, at, -EINVAL,
+                           "%s \"%.40s\" is not a whole number (0 for no "
+                           "limit)",
+                           keys[k].key, value);
+        if (k == K_MAX_SERIES) {
+            cfg->max_series = n;
+            cfg->limits_set |= PF_LIMIT_SERIES;
+        } else {
+            cfg->max_label_len = n;
+            cfg->limits_set |= PF_LIMIT_VALUES;
+        }
+        break;
+    }
+    case K_INVALID_UTF8:
+        if (strcmp(value, "refuse") == 0)
+            cfg->replace_invalid = false;
+        else if (strcmp(value, "replace") == 0)
+            cfg->replace_invalid = true;
+        else
+            return cfg_err(reterr, at, -EINVAL,
+                           "invalid_utf8 \"%.40s\" is neither refuse nor "
+                           "replace",
+                           value);
+        cfg->limits_set |= PF_LIMIT_VALUES;
+        break;
     }
     return r < 0 ? cfg_err(reterr, at, r, "out of memory") : 0;
 }
@@ -576,14 +666,13 @@ static char *read_line(char *str, int num, void *stream)
         if (end) {
             size_t len = (size_t)(end - p - 1);
 
-            if (!((len == 8 && strncmp(p + 1, "textfile", 8) == 0) ||
-                  (len == 6 && strncmp(p + 1, "labels", 6) == 0))) {
+            if (!known_section(p + 1, len)) {
                 char name[64];
 
                 snprintf(name, sizeof(name), "%.*s",
                          (int)(len < 60 ? len : 60), p + 1);
                 fail(c, -EINVAL,
-                     "unknown section [%s] (known: [textfile], [labels])",
+                     "unknown section [%s] (known: " KNOWN_SECTIONS ")",
                      name);
                 return NULL;
             }

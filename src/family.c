@@ -143,11 +143,18 @@ static int series_create(pf_family *f, const pf_key *k, pf_series **ret)
     pf_series *s;
     char *p;
 
+    size_t maxlen = atomic_load(&f->reg->value_max_len);
+
     for (size_t i = 0; i < f->nlabels; i++) {
         int r = pf__check_label_value(k->v[i], k->len[i]);
 
         if (r < 0)
             return r;
+        if (maxlen && k->len[i] > maxlen)
+            return pf__err(-EINVAL,
+                           "label value %zu of \"%.60s\" is longer than "
+                           "%zu bytes",
+                           i + 1, f->name, maxlen);
         vlen += k->len[i];
     }
     if (vlen > UINT32_MAX)
@@ -156,6 +163,16 @@ static int series_create(pf_family *f, const pf_key *k, pf_series **ret)
     if (idx >= UINT32_MAX - 1)
         return pf__err(-ENOMEM, "family \"%.60s\" has too many series",
                        f->name);
+    {
+        size_t limit = f->has_max ? f->max_series
+                                  : atomic_load(&f->reg->max_series);
+
+        if (limit && idx >= limit)
+            return pf__err(-ENOSPC,
+                           "family \"%.60s\" has reached its limit of %zu "
+                           "series; the new one is dropped",
+                           f->name, limit);
+    }
 
     /* Make room first, so that nothing can fail once the series exists:
      * no half-created series is ever visible. */
@@ -204,12 +221,68 @@ static int series_create(pf_family *f, const pf_key *k, pf_series **ret)
 }
 
 /* The slow path: the series is missing or deleted. */
+/* Does value v of length n need the registry's value policy? */
+static bool needs_policy(const pf_registry *reg, const char *v, size_t n)
+{
+    size_t max = atomic_load(&reg->value_max_len);
+    unsigned flags = atomic_load(&reg->value_flags);
+
+    return ((flags & PF_VALUES_TRUNCATE) && max && n > max) ||
+           ((flags & PF_VALUES_REPLACE) && !pf__utf8_valid(v, n));
+}
+
+/* Apply the value policy to k's values into *out, whose values point into
+ * *retbuf (the caller frees it). */
+static int apply_policy(const pf_family *f, const pf_key *k, pf_key *out,
+                        char **retbuf)
+{
+    size_t max = atomic_load(&f->reg->value_max_len);
+    unsigned flags = atomic_load(&f->reg->value_flags);
+    size_t cap = 0, used = 0;
+    uint64_t h;
+    char *buf;
+
+    /* Replacing a byte with U+FFFD makes it at most three times longer. */
+    for (size_t i = 0; i < f->nlabels; i++)
+        cap += 3 * k->len[i] + 1;
+    buf = pf__malloc(cap);
+    if (!buf)
+        return -ENOMEM;
+    out->total = f->nlabels;
+    h = f->reg->seed ^ (f->nlabels * PF_K3);
+    for (size_t i = 0; i < f->nlabels; i++) {
+        char *d = buf + used;
+        size_t n = (flags & PF_VALUES_REPLACE)
+                       ? pf__utf8_repair(k->v[i], k->len[i], d)
+                       : (memcpy(d, k->v[i], k->len[i]), k->len[i]);
+
+        if ((flags & PF_VALUES_TRUNCATE) && max && n > max)
+            n = pf__utf8_cut(d, n, max);
+        d[n] = '\0';
+        used += n + 1;
+        pf__key_add(out, i, d, f->reg->seed, &h);
+    }
+    out->hash = (uint32_t)pf__mix(h, PF_K3);
+    *retbuf = buf;
+    return 0;
+}
+
 int pf__series_get_slow(pf_family *f, const pf_key *k, pf_series **ret)
 {
+    pf_key fixed;
+    char *buf = NULL;
     pf_table *t;
     pf_series *s;
     int r = 0;
 
+    for (size_t i = 0; i < f->nlabels; i++)
+        if (needs_policy(f->reg, k->v[i], k->len[i])) {
+            r = apply_policy(f, k, &fixed, &buf);
+            if (r < 0)
+                return r;
+            k = &fixed;
+            break;
+        }
     pthread_mutex_lock(&f->mu);
     t = atomic_load_explicit(&f->table, memory_order_relaxed);
     s = pf__table_find(t, k, f->nlabels);
@@ -226,7 +299,28 @@ int pf__series_get_slow(pf_family *f, const pf_key *k, pf_series **ret)
         r = series_create(f, k, ret);
     }
     pthread_mutex_unlock(&f->mu);
+    pf__free(buf);
+    /* Count a series dropped at the limit, with no lock held (the counter
+     * is a family of the same registry). */
+    if (r == -ENOSPC && f != f->reg->dropped) {
+        char msg[sizeof(((pf_error *)0)->text)];
+
+        snprintf(msg, sizeof(msg), "%s", pf_last_error());
+        pf_counter_inc_labels(f->reg->dropped, f->name, NULL);
+        pf__err(r, "%s", msg);
+    }
     return r;
+}
+
+int pf_family_set_max_series(pf_family *f, size_t max)
+{
+    if (!f)
+        return pf__err(-EINVAL, "family is NULL");
+    pthread_mutex_lock(&f->mu);
+    f->has_max = true;
+    f->max_series = max;
+    pthread_mutex_unlock(&f->mu);
+    return 0;
 }
 
 /* Hash the array `values` into k. Returns 0 or -EINVAL. */
@@ -479,6 +573,7 @@ bool pf__family_same(const pf_family *a, const pf_family *b)
     if (a->type != b->type || a->sharded != b->sharded ||
         strcmp(a->help, b->help) != 0 ||
         a->fn != b->fn || a->arg != b->arg || a->nlabels != b->nlabels ||
+        (a->fixed && pf__series_cmp(a->fixed, b->fixed) != 0) ||
         a->nbuckets != b->nbuckets)
         return false;
     for (size_t i = 0; i < a->nlabels; i++)
@@ -511,7 +606,8 @@ int pf__family_new(pf_registry *reg, enum pf_type type, const char *name,
     r = pf__check_metric_name(name, type);
     if (r < 0)
         return r;
-    if (!reg->internal && strncmp(name, "promfile_", 9) == 0)
+    if (!reg->internal && !opts->internal &&
+        strncmp(name, "promfile_", 9) == 0)
         return pf__err(-EINVAL,
                        "metric name \"%.60s\": the prefix \"promfile_\" is "
                        "reserved for the library's own metrics",
@@ -568,6 +664,35 @@ int pf__family_new(pf_registry *reg, enum pf_type type, const char *name,
                 goto nomem;
             memcpy(f->le[f->nbuckets], tmp, n);
             f->le[f->nbuckets][n] = '\0';
+        }
+    }
+    if (f->fn && f->nlabels) {
+        /* A labeled callback family: its one set of values. */
+        size_t vlen = 0;
+        char *p;
+
+        for (size_t i = 0; i < f->nlabels; i++) {
+            if (!opts->fixed_values || !opts->fixed_values[i] ||
+                pf__check_label_value(opts->fixed_values[i],
+                                      strlen(opts->fixed_values[i])) < 0) {
+                pf__family_free(f);
+                return pf__err(-EINVAL, "callback family \"%.60s\" needs "
+                                        "valid label values",
+                               name);
+            }
+            vlen += strlen(opts->fixed_values[i]) + 1;
+        }
+        f->fixed = arena_alloc(f, sizeof(pf_series) + vlen);
+        if (!f->fixed)
+            goto nomem;
+        f->fixed->fam = f;
+        f->fixed->vlen = (uint32_t)vlen;
+        p = f->fixed->values;
+        for (size_t i = 0; i < f->nlabels; i++) {
+            size_t n = strlen(opts->fixed_values[i]) + 1;
+
+            memcpy(p, opts->fixed_values[i], n);
+            p += n;
         }
     }
     if (!f->fn) {

@@ -76,6 +76,11 @@ int pf__check_metric_name(const char *name, enum pf_type type);
 int pf__check_label_name(const char *name);
 int pf__check_help(const char *help);
 int pf__check_label_value(const char *value, size_t len);
+/* Copy s[0..len) to dst, each byte that starts no valid UTF-8 sequence
+ * replaced by U+FFFD (dst holds 3 * len bytes). Returns the length. */
+size_t pf__utf8_repair(const char *s, size_t len, char *dst);
+/* The length of s cut to at most max bytes at a character boundary. */
+size_t pf__utf8_cut(const char *s, size_t len, size_t max);
 
 /* ---- buf.c: growable output buffer, number formatting, escaping ---- */
 
@@ -196,9 +201,15 @@ typedef struct pf_family {
     char **le;
     /* Counters: each series spreads its count over per-thread slots. */
     bool sharded;
-    /* Callback families: the function and its argument; no series. */
+    /* The series limit of its own (pf_family_set_max_series()), if
+     * has_max; else the registry's. Read under mu. */
+    bool has_max;
+    size_t max_series;
+    /* Callback families: the function and its argument; no series but,
+     * for a labeled one, `fixed`, which holds its one set of values. */
     double (*fn)(void *arg);
     void *arg;
+    pf_series *fixed;
 
     /* Taken to create, delete or revive series, never to look one up. */
     pthread_mutex_t mu;
@@ -230,7 +241,9 @@ typedef struct pf_family_opts {
     size_t nbuckets;
     double (*fn)(void *); /* callback families */
     void *arg;
+    const char *const *fixed_values; /* labeled callback: its values */
     bool sharded; /* counters */
+    bool internal; /* may use the reserved prefix promfile_ */
 } pf_family_opts;
 
 int pf__family_new(pf_registry *reg, enum pf_type type, const char *name,
@@ -294,6 +307,13 @@ struct pf_registry {
     bool is_default;
     /* A writer's own registry: may use the reserved promfile_ prefix. */
     bool internal;
+    /* Limits and hygiene (pf_registry_set_max_series(),
+     * pf_registry_set_value_policy()). */
+    _Atomic size_t max_series;
+    _Atomic size_t value_max_len;
+    _Atomic unsigned value_flags;
+    /* promfile_series_dropped_total{family}, made with the registry. */
+    struct pf_family *dropped;
     /* All registries, for the fork() handlers (registry.c). */
     struct pf_registry *prev_reg;
     struct pf_registry *next_reg;
@@ -520,6 +540,16 @@ struct pf_config {
     char **label_names;
     char **label_values;
     unsigned *label_lines;
+    /* [process] enabled: register the process metrics, with the label
+     * program="<program>" (NULL: the program's name). */
+    bool process;
+    char *program;
+    /* [limits], applied to the registry only when set (limits_set bits:
+     * PF_LIMIT_*), so that limits set in code stay otherwise. */
+    unsigned limits_set;
+    size_t max_series;
+    size_t max_label_len;
+    bool replace_invalid;
     char *source; /* the ini file loaded last, or NULL */
     void (*err_fn)(int err, void *arg);
     void *err_arg;
@@ -528,6 +558,8 @@ struct pf_config {
 /* Every default (see promfile.conf(5)). */
 void pf__config_init(pf_config *cfg);
 int pf__config_copy(const pf_config *src, pf_config *dst);
+#define PF_LIMIT_SERIES 0x1u
+#define PF_LIMIT_VALUES 0x2u /* max_label_value_length or invalid_utf8 */
 void pf__config_clear(pf_config *cfg);
 int pf__parse_duration_ms(const char *v, uint64_t *ret);
 /* 0, or -EINVAL with a message: a textfile name must end in .prom and

@@ -338,6 +338,65 @@ PF_EXPORT int pf_buckets_linear(double start, double width, size_t count,
 PF_EXPORT int pf_buckets_exponential(double start, double factor,
                                      size_t count, double *ret);
 
+/* ---- Limits and hygiene --------------------------------------------------- */
+
+/* The default most series a family of `reg` may hold: 100000. */
+#define PF_DEFAULT_MAX_SERIES 100000
+
+/* Set the most series each family of `reg` may hold, unless the family
+ * has a limit of its own (pf_family_set_max_series()); 0 means no limit.
+ * Every label set ever created counts, deleted ones included (their
+ * memory is kept for their handles). Past the limit a new label set is
+ * not created: the call that would create it returns -ENOSPC, and
+ * promfile_series_dropped_total{family="<name>"} counts it; existing
+ * series keep working. Returns 0, or -EINVAL for a NULL registry that
+ * cannot be had.  MT-Safe. */
+PF_EXPORT int pf_registry_set_max_series(pf_registry *reg, size_t max);
+
+/* Give `fam` a series limit of its own, overriding its registry's; 0
+ * means no limit. Returns 0 or -EINVAL.  MT-Safe. */
+PF_EXPORT int pf_family_set_max_series(pf_family *fam, size_t max);
+
+/* Flags of pf_registry_set_value_policy(). */
+#define PF_VALUES_TRUNCATE 0x1u  /* cut values longer than max_len */
+#define PF_VALUES_REPLACE 0x2u   /* replace invalid UTF-8 with U+FFFD */
+
+/* How label values given at run time (which often come from the network:
+ * user names, addresses) are treated when they are longer than `max_len`
+ * bytes (0: no limit) or not valid UTF-8. By default both are refused
+ * with -EINVAL. PF_VALUES_TRUNCATE cuts an over-long value at a character
+ * boundary at most max_len bytes in; PF_VALUES_REPLACE replaces each
+ * invalid byte sequence with U+FFFD. A value so changed names the series
+ * of its changed form. Returns 0 or -EINVAL.  MT-Safe. */
+PF_EXPORT int pf_registry_set_value_policy(pf_registry *reg, size_t max_len,
+                                           unsigned flags);
+
+/* ---- Process metrics and build info --------------------------------------- */
+
+/* Register in `reg` the process metrics of client_golang's process
+ * collector on Linux, same names and HELP: process_cpu_seconds_total,
+ * process_open_fds, process_max_fds, process_virtual_memory_bytes,
+ * process_virtual_memory_max_bytes, process_resident_memory_bytes,
+ * process_start_time_seconds (a Unix time: boot time + start ticks), and
+ * process_threads, each with the label program="<program>" (NULL: the
+ * program's name), which keeps them apart from node_exporter's own
+ * process_* metrics. They are read from /proc at each render, without
+ * allocating. Registering them again with the same program is harmless.
+ * Returns 0, -EINVAL, -EEXIST (a family of that name exists) or -ENOMEM.
+ * MT-Safe. */
+PF_EXPORT int pf_process_metrics_register(pf_registry *reg,
+                                          const char *program);
+
+/* Register the gauge <prefix>_build_info with the label names `labels`
+ * and the values `values` (NULL-terminated, as many), set to 1: the
+ * version, revision and the like a program was built from, e.g.
+ * pf_build_info_register(NULL, "mox", (const char *[]){"version", NULL},
+ * (const char *[]){"v0.0.14", NULL}). Returns 0, -EINVAL, -EEXIST or
+ * -ENOMEM.  MT-Safe. */
+PF_EXPORT int pf_build_info_register(pf_registry *reg, const char *prefix,
+                                     const char *const *labels,
+                                     const char *const *values);
+
 /* ---- Writing textfiles ------------------------------------------------ */
 
 /* Flags of pf_registry_write_textfile(). */

@@ -108,23 +108,6 @@ static void list_remove(pf_registry *reg)
     pthread_mutex_unlock(&all_mu);
 }
 
-int pf_registry_new(pf_registry **ret)
-{
-    pf_registry *reg;
-
-    if (!ret)
-        return pf__err(-EINVAL, "result pointer is NULL");
-    reg = pf__calloc(1, sizeof(*reg));
-    if (!reg)
-        return -ENOMEM;
-    pthread_mutex_init(&reg->mu, NULL);
-    pthread_mutex_init(&reg->render_mu, NULL);
-    reg->seed = make_seed(reg);
-    list_add(reg);
-    *ret = reg;
-    return 0;
-}
-
 static void registry_destroy(pf_registry *reg)
 {
     list_remove(reg);
@@ -140,6 +123,40 @@ static void registry_destroy(pf_registry *reg)
     pthread_mutex_destroy(&reg->mu);
     pthread_mutex_destroy(&reg->render_mu);
     pf__free(reg);
+}
+
+int pf_registry_new(pf_registry **ret)
+{
+    pf_registry *reg;
+
+    if (!ret)
+        return pf__err(-EINVAL, "result pointer is NULL");
+    reg = pf__calloc(1, sizeof(*reg));
+    if (!reg)
+        return -ENOMEM;
+    pthread_mutex_init(&reg->mu, NULL);
+    pthread_mutex_init(&reg->render_mu, NULL);
+    reg->seed = make_seed(reg);
+    atomic_init(&reg->max_series, PF_DEFAULT_MAX_SERIES);
+    list_add(reg);
+    {
+        static const char *const family[] = {"family", NULL};
+        const pf_family_opts opts = {.internal = true};
+        int r = pf__family_new(reg, PF_TYPE_COUNTER,
+                               "promfile_series_dropped_total",
+                               "New series not created because their "
+                               "family had reached its series limit.",
+                               family, &opts, &reg->dropped);
+
+        if (r < 0) {
+            registry_destroy(reg);
+            return r;
+        }
+        /* One series per family name: the limit must not apply. */
+        reg->dropped->has_max = true;
+    }
+    *ret = reg;
+    return 0;
 }
 
 pf_registry *pf_registry_free(pf_registry *reg)
@@ -415,6 +432,30 @@ out:
     pf__free(n);
     pf__free(v);
     return r;
+}
+
+int pf_registry_set_max_series(pf_registry *reg, size_t max)
+{
+    reg = pf__registry(reg);
+    if (!reg)
+        return pf__err(-EINVAL, "no registry");
+    atomic_store(&reg->max_series, max);
+    return 0;
+}
+
+int pf_registry_set_value_policy(pf_registry *reg, size_t max_len,
+                                 unsigned flags)
+{
+    reg = pf__registry(reg);
+    if (!reg)
+        return pf__err(-EINVAL, "no registry");
+    if (flags & ~(PF_VALUES_TRUNCATE | PF_VALUES_REPLACE))
+        return pf__err(-EINVAL, "unknown flags 0x%x", flags);
+    if ((flags & PF_VALUES_TRUNCATE) && max_len == 0)
+        return pf__err(-EINVAL, "PF_VALUES_TRUNCATE needs a length");
+    atomic_store(&reg->value_max_len, max_len);
+    atomic_store(&reg->value_flags, flags);
+    return 0;
 }
 
 int pf_registry_render(pf_registry *reg, char **retbuf, size_t *retlen)

@@ -277,7 +277,7 @@ static void render_func(const render_ctx *c, const pf_family *f, double v)
     if (f->type == PF_TYPE_COUNTER && !(v >= 0))
         return;
     put_header(c, f);
-    put_sample_start(c, f, NULL);
+    put_sample_start(c, f, f->fixed);
     pf__buf_put_double(c->out, v);
     pf__buf_putc(c->out, '\n');
 }

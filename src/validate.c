@@ -318,3 +318,38 @@ int pf__check_label_value(const char *value, size_t len)
         return pf__err(-EINVAL, "label value is not valid UTF-8");
     return 0;
 }
+
+size_t pf__utf8_repair(const char *s, size_t len, char *dst)
+{
+    size_t i = 0, n = 0;
+
+    while (i < len) {
+        size_t step = 1;
+
+        /* The longest valid sequence starting here, 1 to 4 bytes. */
+        while (step <= 4 && i + step <= len && !pf__utf8_valid(s + i, step))
+            step++;
+        if (step <= 4 && i + step <= len) {
+            memcpy(dst + n, s + i, step);
+            n += step;
+            i += step;
+        } else {
+            /* U+FFFD for the byte that starts no valid sequence. */
+            memcpy(dst + n, "\xEF\xBF\xBD", 3);
+            n += 3;
+            i++;
+        }
+    }
+    return n;
+}
+
+size_t pf__utf8_cut(const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    /* Back off continuation bytes (10xxxxxx) so that no character is
+     * split. */
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
+    return max;
+}

@@ -373,6 +373,9 @@ static int make_self_metrics(pf_writer *w)
     if (r < 0)
         return r;
     w->self->internal = true;
+    r = pf_build_info_register(w->self, "promfile",
+                               (const char *[]){"version", NULL},
+                               (const char *[]){PACKAGE_VERSION, NULL});
     for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]) && r == 0; i++)
         r = (funcs[i].counter ? pf_counter_func_new : pf_gauge_func_new)(
             w->self, funcs[i].name, funcs[i].help, funcs[i].fn, w, NULL);
@@ -529,6 +532,24 @@ static int apply_labels(pf_writer *w)
     return 0;
 }
 
+/* [process] and [limits]: the process metrics, and the limits an admin
+ * set (only those: limits set in code stay otherwise). */
+static int apply_limits(pf_writer *w)
+{
+    int r = 0;
+
+    if (w->cfg.process)
+        r = pf_process_metrics_register(w->reg, w->cfg.program);
+    if (r == 0 && (w->cfg.limits_set & PF_LIMIT_SERIES))
+        r = pf_registry_set_max_series(w->reg, w->cfg.max_series);
+    if (r == 0 && (w->cfg.limits_set & PF_LIMIT_VALUES))
+        r = pf_registry_set_value_policy(
+            w->reg, w->cfg.max_label_len,
+            (w->cfg.max_label_len ? PF_VALUES_TRUNCATE : 0) |
+                (w->cfg.replace_invalid ? PF_VALUES_REPLACE : 0));
+    return r;
+}
+
 int pf_writer_start(pf_registry *reg, const pf_config *cfg, pf_writer **ret)
 {
     pthread_condattr_t ca;
@@ -565,6 +586,8 @@ int pf_writer_start(pf_registry *reg, const pf_config *cfg, pf_writer **ret)
         r = make_self_metrics(w);
     if (r == 0)
         r = apply_labels(w);
+    if (r == 0)
+        r = apply_limits(w);
     if (r < 0) {
         writer_free(w, false);
         return r == -ENOMEM ? pf__err(r, "out of memory") : r;

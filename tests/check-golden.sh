@@ -3,8 +3,9 @@
 # Every golden file in tests/data/ (the exact text the unit tests expect
 # the library to render) must pass `promtool check metrics` with exit 0 --
 # no parse error and no naming lint -- and must mean to Python's
-# prometheus_client parser what its .expect file says. The authprint
-# example's output is checked by promtool too.
+# prometheus_client parser what its .expect file says, and must pass our
+# strict checker tests/promcheck.py. The authprint example's output is
+# checked by promtool and promcheck too.
 #
 # SKIP (77) only when promtool (package prometheus) or the parser
 # (package python3-prometheus-client) is missing.
@@ -33,6 +34,11 @@ for prom in "$data"/*.prom; do
         echo "$out" >&2
         fail=1
     fi
+    if ! out=$("$python" "$srcdir/tests/promcheck.py" "$prom" 2>&1); then
+        echo "FAIL: promcheck $prom:" >&2
+        echo "$out" >&2
+        fail=1
+    fi
     if [ ! -f "$expect" ]; then
         echo "FAIL: $prom has no $expect" >&2
         fail=1
@@ -48,6 +54,12 @@ fi
 
 if ! out=$("$top_builddir/examples/authprint" | promtool check metrics 2>&1); then
     echo "FAIL: examples/authprint output fails promtool check metrics:" >&2
+    echo "$out" >&2
+    fail=1
+fi
+if ! out=$("$top_builddir/examples/authprint" |
+    "$python" "$srcdir/tests/promcheck.py" - 2>&1); then
+    echo "FAIL: examples/authprint output fails promcheck:" >&2
     echo "$out" >&2
     fail=1
 fi

@@ -6,7 +6,9 @@ A writer_load process rewrites a textfile of NSERIES series every 10 ms
 while node_exporter (started here on 127.0.0.1, on a free port, with only
 the textfile collector) is scraped SCRAPES times. Every scrape must have
 every series and node_textfile_scrape_error 0, and the file must have been
-rewritten while the scrapes went on. Both processes are stopped at the end.
+rewritten while the scrapes went on, and node_exporter must log no error
+(it only logs series it drops as duplicates). Both processes are stopped
+at the end.
 
 Usage: nodeexp.py WRITER_LOAD [NSERIES [SCRAPES]]
 Exit: 0 pass, 1 fail, 77 when node_exporter is not installed.
@@ -17,6 +19,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import urllib.request
 
 EXPORTER = "/usr/bin/prometheus-node-exporter"
@@ -28,23 +31,45 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_exporter(textdir):
-    """Start node_exporter and return (process, port) once it listens."""
-    for _ in range(10):
-        port = free_port()
-        proc = subprocess.Popen(
-            [EXPORTER, "--web.listen-address=127.0.0.1:%d" % port,
-             "--collector.disable-defaults", "--collector.textfile",
-             "--collector.textfile.directory=" + textdir],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, text=True)
-        # It logs "Listening on" when the socket is bound; a failed bind
-        # makes it exit, which ends the stream.
-        for line in proc.stderr:
+class Exporter:
+    """node_exporter on a free loopback port; its log is read by a thread
+    all along, so that it never blocks on a full pipe and every error it
+    logs can be checked."""
+
+    def __init__(self, textdir):
+        for _ in range(10):
+            self.port = free_port()
+            self.proc = subprocess.Popen(
+                [EXPORTER, "--web.listen-address=127.0.0.1:%d" % self.port,
+                 "--collector.disable-defaults", "--collector.textfile",
+                 "--collector.textfile.directory=" + textdir],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE, text=True)
+            self.log = []
+            self.listening = threading.Event()
+            self.reader = threading.Thread(target=self._read, daemon=True)
+            self.reader.start()
+            # It logs "Listening on" once the socket is bound; a failed
+            # bind makes it exit, which ends the log (and the thread).
+            while not self.listening.wait(timeout=1):
+                if not self.reader.is_alive():
+                    break
+            if self.listening.is_set():
+                return
+            self.proc.wait()
+        raise RuntimeError("node_exporter did not start")
+
+    def _read(self):
+        for line in self.proc.stderr:
+            self.log.append(line)
             if "Listening on" in line:
-                return proc, port
-        proc.wait()
-    raise RuntimeError("node_exporter did not start")
+                self.listening.set()
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+        self.reader.join()
+        return [l for l in self.log if "level=error" in l]
 
 
 def main():
@@ -64,8 +89,8 @@ def main():
                                   stdout=subprocess.PIPE, text=True)
         if writer.stdout.readline().strip() != "ready":
             raise RuntimeError("writer_load did not start")
-        exporter, port = start_exporter(textdir)
-        url = "http://127.0.0.1:%d/metrics" % port
+        exporter = Exporter(textdir)
+        url = "http://127.0.0.1:%d/metrics" % exporter.port
         versions = set()
         for i in range(scrapes):
             with urllib.request.urlopen(url, timeout=30) as resp:
@@ -77,8 +102,12 @@ def main():
             writes = [l.split()[-1] for l in lines
                       if l.startswith("promfile_writes_total")]
             versions.update(writes)
+            # The writer's process metrics, kept apart from node_exporter's
+            # own by their program label.
+            procs = [l for l in lines if l.startswith(
+                'process_cpu_seconds_total{program="writer_load"}')]
             if n != nseries or err != ["node_textfile_scrape_error 0"] \
-                    or len(writes) != 1:
+                    or len(writes) != 1 or len(procs) != 1:
                 failures.append("scrape %d: %d of %d series, %r, "
                                 "promfile_writes_total %r"
                                 % (i + 1, n, nseries, err, writes))
@@ -88,8 +117,10 @@ def main():
             failures.append("the file was not rewritten during the scrapes")
     finally:
         if exporter:
-            exporter.terminate()
-            exporter.wait()
+            errors = exporter.stop()
+            if errors:
+                failures.append("node_exporter logged %d errors, the first: "
+                                "%s" % (len(errors), errors[0].strip()))
         if writer:
             out, _ = writer.communicate(input="", timeout=60)
             if writer.returncode != 0:

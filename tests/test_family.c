@@ -1,13 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "pf-test.h"
 
-/* GCC 12 warns of a "dangling pointer" in count_sorted_ids() when it
- * inlines it next to cmocka's longjmp-based failure paths; the pointer
- * is into a live heap buffer. */
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
-#pragma GCC diagnostic ignored "-Wdangling-pointer"
-#endif
-
 static const char *const kv[] = {"kind", "variant", NULL};
 
 static void family_same_registration_returns_existing(void **state)
