@@ -368,8 +368,6 @@ int pf__values_count_error(const pf_family *f, size_t got)
 int pf__series_get(pf_family *f, enum pf_type type, const char *const *values,
                    pf_series **ret)
 {
-    const pf_table *t;
-    pf_series *s;
     pf_key k;
     int r;
 
@@ -380,15 +378,7 @@ int pf__series_get(pf_family *f, enum pf_type type, const char *const *values,
     r = key_from_array(f, values, &k);
     if (PF_UNLIKELY(r < 0))
         return r;
-    t = atomic_load_explicit(&f->table, memory_order_acquire);
-    s = pf__table_find(t, &k, f->nlabels);
-    if (PF_LIKELY(s && !(atomic_load_explicit(&s->state,
-                                              memory_order_acquire) &
-                         PF_SERIES_DELETED))) {
-        *ret = s;
-        return 0;
-    }
-    return pf__series_get_slow(f, &k, ret);
+    return pf__series_find(f, &k, ret);
 }
 
 int pf__series_cmp(const pf_series *x, const pf_series *y)

@@ -468,6 +468,24 @@ int pf__family_type_error(const pf_family *f, enum pf_type type);
 /* The error of a va_list with `got` values, or more (got > nlabels). */
 int pf__values_count_error(const pf_family *f, size_t got);
 
+/* The series of f with the values of k: found without a lock when it
+ * exists and is not deleted, else by the slow path. */
+static inline PF_ALWAYS_INLINE int pf__series_find(pf_family *f,
+                                                   const pf_key *k,
+                                                   pf_series **ret)
+{
+    const pf_table *t = atomic_load_explicit(&f->table, memory_order_acquire);
+    pf_series *s = pf__table_find(t, k, f->nlabels);
+
+    if (PF_LIKELY(s && !(atomic_load_explicit(&s->state,
+                                              memory_order_acquire) &
+                         PF_SERIES_DELETED))) {
+        *ret = s;
+        return 0;
+    }
+    return pf__series_get_slow(f, k, ret);
+}
+
 /* Find or create the series of `f` with `values`. `type` must match. */
 int pf__series_get(pf_family *f, enum pf_type type, const char *const *values,
                    pf_series **ret);
@@ -480,8 +498,6 @@ static inline PF_ALWAYS_INLINE int pf__series_get_va(pf_family *f,
                                                      va_list ap,
                                                      pf_series **ret)
 {
-    const pf_table *t;
-    pf_series *s;
     uint64_t h;
     pf_key k;
 
@@ -500,15 +516,7 @@ static inline PF_ALWAYS_INLINE int pf__series_get_va(pf_family *f,
     if (PF_UNLIKELY(va_arg(ap, const char *) != NULL))
         return pf__values_count_error(f, f->nlabels + 1);
     k.hash = (uint32_t)pf__mix(h, PF_K3);
-    t = atomic_load_explicit(&f->table, memory_order_acquire);
-    s = pf__table_find(t, &k, f->nlabels);
-    if (PF_LIKELY(s && !(atomic_load_explicit(&s->state,
-                                              memory_order_acquire) &
-                         PF_SERIES_DELETED))) {
-        *ret = s;
-        return 0;
-    }
-    return pf__series_get_slow(f, &k, ret);
+    return pf__series_find(f, &k, ret);
 }
 
 /* Resolve NULL to the default registry. */

@@ -18,6 +18,9 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
+#include <unistd.h>
+
 #define UNUSED(x) (void)(x)
 
 /* GCC 12 sees a "dangling pointer" into a heap buffer that is still live
@@ -111,6 +114,29 @@ static inline void assert_golden(const char *text, const char *name)
         fail_msg("rendered text differs from %s", name);
     }
     free(want);
+}
+
+/* Remove the directory `dir` and everything below it (for mkdtemp()
+ * directories of tests; errors are ignored). */
+static inline void test_remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    char path[1024];
+
+    if (!d)
+        return;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >=
+            (int)sizeof(path))
+            continue;
+        if (unlink(path) < 0)
+            test_remove_tree(path);
+    }
+    closedir(d);
+    rmdir(dir);
 }
 
 /* A new registry for a test's state. */

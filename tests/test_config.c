@@ -89,25 +89,6 @@ static void drop_snapshot(void)
 }
 
 /* Remove the files (and subdirectories) in `dir`, then `dir`. */
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    char path[512];
-
-    if (!d)
-        return;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        if (unlink(path) < 0)
-            remove_tree(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static int teardown(void **state)
 {
     fixture *fx = *state;
@@ -118,7 +99,7 @@ static int teardown(void **state)
     drop_snapshot();
     assert_null(pf_config_free(fx->cfg));
     pf_config_free(fx->extra);
-    remove_tree(fx->dir);
+    test_remove_tree(fx->dir);
     assert_int_equal(access(fx->dir, F_OK), -1);
     leaked = pf__alloc_live() - fx->live;
     free(fx);

@@ -36,32 +36,13 @@ static int setup(void **state)
     return 0;
 }
 
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    char path[1024];
-
-    if (!d)
-        return;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        if (unlink(path) < 0)
-            remove_tree(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static int teardown(void **state)
 {
     fixture *fx = *state;
 
     umount2(fx->dir, MNT_DETACH);
     chmod(fx->dir, 0700);
-    remove_tree(fx->dir);
+    test_remove_tree(fx->dir);
     pf_registry_free(fx->reg);
     free(fx);
     return 0;
