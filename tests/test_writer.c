@@ -281,7 +281,7 @@ static void write_textfile_read_only_then_recovers(void **state)
         skip();
     assert_int_equal(
         pf_registry_write_textfile(fx->reg, fx->dir, "app.prom", 0, 0), 0);
-    assert_int_equal(mount(NULL, fx->dir, NULL, MS_REMOUNT | MS_RDONLY,
+    assert_int_equal(mount("tmpfs", fx->dir, "tmpfs", MS_REMOUNT | MS_RDONLY,
                            "size=1m"),
                      0);
     assert_int_equal(pf_counter_add(fx->events, 7), 0);
@@ -291,7 +291,7 @@ static void write_textfile_read_only_then_recovers(void **state)
     text = file_text(fx, "app.prom");
     assert_non_null(strstr(text, "w_events_total 0\n"));
     free(text);
-    assert_int_equal(mount(NULL, fx->dir, NULL, MS_REMOUNT, "size=1m"), 0);
+    assert_int_equal(mount("tmpfs", fx->dir, "tmpfs", MS_REMOUNT, "size=1m"), 0);
     assert_int_equal(
         pf_registry_write_textfile(fx->reg, fx->dir, "app.prom", 0, 0), 0);
     text = file_text(fx, "app.prom");
