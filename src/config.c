@@ -421,9 +421,9 @@ static int apply(pf_config *cfg, const char *section, const char *key,
         r = pf__check_label_name(key);
         if (r < 0)
             return cfg_err(reterr, at, r, "[labels]: %s", pf_last_error());
-        if (!pf__utf8_valid(value, strlen(value)))
-            return cfg_err(reterr, at, -EINVAL,
-                           "[labels] %.60s: value is not valid UTF-8", key);
+        if (pf__check_label_value(value, strlen(value)) < 0)
+            return cfg_err(reterr, at, -EINVAL, "[labels] %.60s: %s", key,
+                           pf_last_error());
         /* Prometheus reads an empty label value as no label at all. */
         if (!*value)
             return cfg_err(reterr, at, -EINVAL,

@@ -228,7 +228,8 @@ static bool needs_policy(const pf_registry *reg, const char *v, size_t n)
     unsigned flags = atomic_load(&reg->value_flags);
 
     return ((flags & PF_VALUES_TRUNCATE) && max && n > max) ||
-           ((flags & PF_VALUES_REPLACE) && !pf__utf8_valid(v, n));
+           ((flags & PF_VALUES_REPLACE) &&
+            (!pf__utf8_valid(v, n) || memchr(v, '\r', n)));
 }
 
 /* Apply the value policy to k's values into *out, whose values point into

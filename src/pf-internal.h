@@ -77,7 +77,7 @@ int pf__check_label_name(const char *name);
 int pf__check_help(const char *help);
 int pf__check_label_value(const char *value, size_t len);
 /* Copy s[0..len) to dst, each byte that starts no valid UTF-8 sequence
- * replaced by U+FFFD (dst holds 3 * len bytes). Returns the length. */
+ * (and each CR) replaced by U+FFFD (dst holds 3 * len bytes). Returns the length. */
 size_t pf__utf8_repair(const char *s, size_t len, char *dst);
 /* The length of s cut to at most max bytes at a character boundary. */
 size_t pf__utf8_cut(const char *s, size_t len, size_t max);

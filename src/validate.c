@@ -316,6 +316,11 @@ int pf__check_label_value(const char *value, size_t len)
 {
     if (!pf__utf8_valid(value, len))
         return pf__err(-EINVAL, "label value is not valid UTF-8");
+    /* The format has no escape for a carriage return: node_exporter
+     * passes it through raw, where it reads as a line ending to anything
+     * that splits lines on CR. Newlines are escaped (\n). */
+    if (memchr(value, '\r', len))
+        return pf__err(-EINVAL, "label value contains a carriage return");
     return 0;
 }
 
@@ -326,10 +331,11 @@ size_t pf__utf8_repair(const char *s, size_t len, char *dst)
     while (i < len) {
         size_t step = 1;
 
-        /* The longest valid sequence starting here, 1 to 4 bytes. */
+        /* The longest valid sequence starting here, 1 to 4 bytes; a
+         * carriage return is replaced too (see pf__check_label_value()). */
         while (step <= 4 && i + step <= len && !pf__utf8_valid(s + i, step))
             step++;
-        if (step <= 4 && i + step <= len) {
+        if (step <= 4 && i + step <= len && s[i] != '\r') {
             memcpy(dst + n, s + i, step);
             n += step;
             i += step;

@@ -530,8 +530,10 @@ static void label_value_accepts_utf8(void **state)
     UNUSED(state);
     assert_ok(pf__check_label_value(v, sizeof(v) - 1));
     assert_ok(pf__check_label_value("", 0));
-    /* Control characters are escaped or harmless in a quoted value. */
-    assert_ok(pf__check_label_value("\r\t\x01", 3));
+    /* Control characters are escaped or harmless in a quoted value... */
+    assert_ok(pf__check_label_value("\t\x01", 2));
+    /* ...but for the carriage return, which has no escape. */
+    assert_einval_msg(pf__check_label_value("a\rb", 3), "carriage return");
 }
 
 static void label_value_rejects_invalid_utf8(void **state)
