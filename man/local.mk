@@ -13,14 +13,17 @@ dist_man_MANS = \
 	man/pf_family_delete.3 \
 	man/pf_gauge_new.3 \
 	man/pf_histogram_new.3 \
+	man/pf_process_metrics_register.3 \
 	man/pf_registry_new.3 \
 	man/pf_registry_render.3 \
+	man/pf_registry_set_max_series.3 \
 	man/pf_registry_write_textfile.3 \
 	man/pf_strerror.3 \
 	man/pf_writer_start.3 \
 	man/promfile.conf.5 \
 	man/pf_buckets_exponential.3 \
 	man/pf_buckets_linear.3 \
+	man/pf_build_info_register.3 \
 	man/pf_config_free.3 \
 	man/pf_config_load.3 \
 	man/pf_config_set.3 \
@@ -37,6 +40,7 @@ dist_man_MANS = \
 	man/pf_counter_with_labels.3 \
 	man/pf_family_clear.3 \
 	man/pf_family_delete_labels.3 \
+	man/pf_family_set_max_series.3 \
 	man/pf_gauge_add.3 \
 	man/pf_gauge_add_labels.3 \
 	man/pf_gauge_dec.3 \
@@ -63,6 +67,7 @@ dist_man_MANS = \
 	man/pf_registry_freep.3 \
 	man/pf_registry_render_file.3 \
 	man/pf_registry_set_label.3 \
+	man/pf_registry_set_value_policy.3 \
 	man/pf_version.3 \
 	man/pf_writer_flush.3 \
 	man/pf_writer_last_error.3 \

@@ -550,7 +550,7 @@ static int apply(pf_config *cfg, const char *section, const char *key,
             cfg->limits_set |= PF_LIMIT_SERIES;
         } else {
             cfg->max_label_len = n;
-            cfg->limits_set |= PF_LIMIT_VALUES;
+            cfg->limits_set |= PF_LIMIT_LENGTH;
         }
         break;
     }
@@ -564,7 +564,7 @@ static int apply(pf_config *cfg, const char *section, const char *key,
                            "invalid_utf8 \"%.40s\" is neither refuse nor "
                            "replace",
                            value);
-        cfg->limits_set |= PF_LIMIT_VALUES;
+        cfg->limits_set |= PF_LIMIT_UTF8;
         break;
     }
     return r < 0 ? cfg_err(reterr, at, r, "out of memory") : 0;

@@ -143,7 +143,7 @@ static int series_create(pf_family *f, const pf_key *k, pf_series **ret)
     pf_series *s;
     char *p;
 
-    size_t maxlen = atomic_load(&f->reg->value_max_len);
+    size_t maxlen = f->internal ? 0 : atomic_load(&f->reg->value_max_len);
 
     for (size_t i = 0; i < f->nlabels; i++) {
         int r = pf__check_label_value(k->v[i], k->len[i]);
@@ -276,7 +276,7 @@ int pf__series_get_slow(pf_family *f, const pf_key *k, pf_series **ret)
     pf_series *s;
     int r = 0;
 
-    for (size_t i = 0; i < f->nlabels; i++)
+    for (size_t i = 0; i < f->nlabels && !f->internal; i++)
         if (needs_policy(f->reg, k->v[i], k->len[i])) {
             r = apply_policy(f, k, &fixed, &buf);
             if (r < 0)
@@ -626,6 +626,7 @@ int pf__family_new(pf_registry *reg, enum pf_type type, const char *name,
     f->fn = opts->fn;
     f->arg = opts->arg;
     f->sharded = opts->sharded;
+    f->internal = opts->internal;
     if (f->sharded)
         pf__shards_init();
     f->name = pf__strdup(name);

@@ -201,6 +201,9 @@ typedef struct pf_family {
     char **le;
     /* Counters: each series spreads its count over per-thread slots. */
     bool sharded;
+    /* The library's own (promfile_series_dropped_total): its values are
+     * family names, exempt from the value policy. */
+    bool internal;
     /* The series limit of its own (pf_family_set_max_series()), if
      * has_max; else the registry's. Read under mu. */
     bool has_max;
@@ -566,8 +569,9 @@ struct pf_config {
 /* Every default (see promfile.conf(5)). */
 void pf__config_init(pf_config *cfg);
 int pf__config_copy(const pf_config *src, pf_config *dst);
-#define PF_LIMIT_SERIES 0x1u
-#define PF_LIMIT_VALUES 0x2u /* max_label_value_length or invalid_utf8 */
+#define PF_LIMIT_SERIES 0x1u /* max_series */
+#define PF_LIMIT_LENGTH 0x2u /* max_label_value_length */
+#define PF_LIMIT_UTF8 0x4u   /* invalid_utf8 */
 void pf__config_clear(pf_config *cfg);
 int pf__parse_duration_ms(const char *v, uint64_t *ret);
 /* 0, or -EINVAL with a message: a textfile name must end in .prom and

@@ -133,43 +133,44 @@ static double threads(void *arg)
     return stat_field(NUM_THREADS, 1.0);
 }
 
-/* The boot time, from the btime line of /proc/stat. */
+/* The boot time, from the btime line of /proc/stat, read in chunks and
+ * split into lines (the file grows with the number of CPUs). */
 static double boot_time(void)
 {
-    char buf[8192];
-    const char *p;
+    char buf[4096];
+    size_t have = 0;
+    double v = NAN;
+    int fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
 
-    /* btime follows the per-CPU lines; 8 KiB holds it up to a few dozen
-     * CPUs, and a larger host is read in a second pass from its offset. */
-    if (read_small("/proc/stat", buf, sizeof(buf)) <= 0)
+    if (fd < 0)
         return NAN;
-    p = strstr(buf, "\nbtime ");
-    if (!p) {
-        int fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
-        char chunk[4096 + 16];
-        size_t keep = 0;
-        ssize_t n;
+    for (;;) {
+        ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
+        char *line = buf, *nl;
 
-        if (fd < 0)
-            return NAN;
-        /* Scan in chunks, keeping the tail of the last one in case the
-         * line is split between two. */
-        while ((n = read(fd, chunk + keep, sizeof(chunk) - 1 - keep)) > 0) {
-            chunk[keep + (size_t)n] = '\0';
-            p = strstr(chunk, "\nbtime ");
-            if (p && strchr(p + 1, '\n')) {
-                double v = strtod(p + 7, NULL);
-
-                close(fd);
-                return v;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        have += (size_t)n;
+        buf[have] = '\0';
+        while ((nl = strchr(line, '\n')) != NULL) {
+            if (strncmp(line, "btime ", 6) == 0) {
+                v = strtod(line + 6, NULL);
+                goto out;
             }
-            keep = strlen(chunk) < 16 ? strlen(chunk) : 16;
-            memmove(chunk, chunk + strlen(chunk) - keep, keep);
+            line = nl + 1;
         }
-        close(fd);
-        return NAN;
+        /* Keep the partial last line; a line longer than the buffer
+         * (none is) would be dropped. */
+        have = strlen(line);
+        if (have >= sizeof(buf) - 1)
+            have = 0;
+        memmove(buf, line, have);
     }
-    return strtod(p + 7, NULL);
+out:
+    close(fd);
+    return v;
 }
 
 /* The start time in Unix seconds: boot time + starttime (in clock ticks
@@ -186,8 +187,11 @@ static double start_time(void *arg)
     if (atomic_load(&cached_pid) == pid)
         return pf__u2d(atomic_load(&cached));
     v = boot_time() + stat_field(STARTTIME, 1.0 / clk_tck());
-    atomic_store(&cached, pf__d2u(v));
-    atomic_store(&cached_pid, pid);
+    /* A failed read is tried again at the next render. */
+    if (!isnan(v)) {
+        atomic_store(&cached, pf__d2u(v));
+        atomic_store(&cached_pid, pid);
+    }
     return v;
 }
 
@@ -277,6 +281,9 @@ int pf_process_metrics_register(pf_registry *reg, const char *program)
     const char *values[2] = {program ? program : program_invocation_short_name,
                              NULL};
 
+    if (!*values[0])
+        return pf__err(-EINVAL, "the program name is empty");
+
     /* The label program="..." is what keeps these apart from
      * node_exporter's own unlabeled process_* metrics: without it,
      * node_exporter drops one of the two series of each name and logs an
@@ -309,6 +316,9 @@ int pf_build_info_register(pf_registry *reg, const char *prefix,
              "%s was built from.",
              prefix);
     r = pf_gauge_family_new(reg, name, help, labels, &f);
+    /* Registered again with other values: one version, not two. */
+    if (r == 0)
+        r = pf_family_clear(f);
     if (r == 0)
         r = pf_gauge_with(f, values, &g);
     if (r == 0)

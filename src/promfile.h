@@ -87,7 +87,7 @@ PF_EXPORT const char *pf_version(void);
 PF_EXPORT const char *pf_strerror(int err);
 
 /* A one-sentence description of the last call in this thread that failed
- * with bad input (-EINVAL, -EEXIST, -ENOENT from a registration, lookup,
+ * with bad input (-EINVAL, -EEXIST, -ENOENT, -ENOSPC from a registration, lookup,
  * configuration or writer start; update calls on handles and failed file
  * writes set none: their errno says it), e.g. 'label name "__x" starts with "__", which is
  * reserved'. Like errno, it is per thread, and only meaningful right after
@@ -367,7 +367,10 @@ PF_EXPORT int pf_family_set_max_series(pf_family *fam, size_t max);
  * with -EINVAL. PF_VALUES_TRUNCATE cuts an over-long value at a character
  * boundary at most max_len bytes in; PF_VALUES_REPLACE replaces each
  * invalid byte sequence with U+FFFD. A value so changed names the series
- * of its changed form. Returns 0 or -EINVAL.  MT-Safe. */
+ * of its changed form. Returns 0, or -EINVAL (unknown flags, or
+ * PF_VALUES_TRUNCATE with max_len 0). Set it before the values come in:
+ * the length and the flags are two words, and a lookup at that moment
+ * may see the old one and the new other.  MT-Safe. */
 PF_EXPORT int pf_registry_set_value_policy(pf_registry *reg, size_t max_len,
                                            unsigned flags);
 
@@ -391,8 +394,9 @@ PF_EXPORT int pf_process_metrics_register(pf_registry *reg,
  * and the values `values` (NULL-terminated, as many), set to 1: the
  * version, revision and the like a program was built from, e.g.
  * pf_build_info_register(NULL, "mox", (const char *[]){"version", NULL},
- * (const char *[]){"v0.0.14", NULL}). Returns 0, -EINVAL, -EEXIST or
- * -ENOMEM.  MT-Safe. */
+ * (const char *[]){"v0.0.14", NULL}). Called again with other values,
+ * it replaces them (one version is exported). Returns 0, -EINVAL, -EEXIST
+ * or -ENOMEM.  MT-Safe. */
 PF_EXPORT int pf_build_info_register(pf_registry *reg, const char *prefix,
                                      const char *const *labels,
                                      const char *const *values);

@@ -532,21 +532,35 @@ static int apply_labels(pf_writer *w)
     return 0;
 }
 
-/* [process] and [limits]: the process metrics, and the limits an admin
- * set (only those: limits set in code stay otherwise). */
+/* [process]: the process metrics. Before the [labels], so that a label
+ * named like theirs ("program") is refused before any label is set. */
+static int apply_process(pf_writer *w)
+{
+    if (!w->cfg.process)
+        return 0;
+    return pf_process_metrics_register(w->reg, w->cfg.program);
+}
+
+/* [limits]: only the keys an admin set; limits set in code stay
+ * otherwise. */
 static int apply_limits(pf_writer *w)
 {
+    size_t len = atomic_load(&w->reg->value_max_len);
+    unsigned flags = atomic_load(&w->reg->value_flags);
     int r = 0;
 
-    if (w->cfg.process)
-        r = pf_process_metrics_register(w->reg, w->cfg.program);
-    if (r == 0 && (w->cfg.limits_set & PF_LIMIT_SERIES))
+    if (w->cfg.limits_set & PF_LIMIT_SERIES)
         r = pf_registry_set_max_series(w->reg, w->cfg.max_series);
-    if (r == 0 && (w->cfg.limits_set & PF_LIMIT_VALUES))
-        r = pf_registry_set_value_policy(
-            w->reg, w->cfg.max_label_len,
-            (w->cfg.max_label_len ? PF_VALUES_TRUNCATE : 0) |
-                (w->cfg.replace_invalid ? PF_VALUES_REPLACE : 0));
+    if (w->cfg.limits_set & PF_LIMIT_LENGTH) {
+        len = w->cfg.max_label_len;
+        flags = len ? flags | PF_VALUES_TRUNCATE
+                    : flags & ~PF_VALUES_TRUNCATE;
+    }
+    if (w->cfg.limits_set & PF_LIMIT_UTF8)
+        flags = w->cfg.replace_invalid ? flags | PF_VALUES_REPLACE
+                                       : flags & ~PF_VALUES_REPLACE;
+    if (r == 0 && (w->cfg.limits_set & (PF_LIMIT_LENGTH | PF_LIMIT_UTF8)))
+        r = pf_registry_set_value_policy(w->reg, len, flags);
     return r;
 }
 
@@ -584,6 +598,8 @@ int pf_writer_start(pf_registry *reg, const pf_config *cfg, pf_writer **ret)
         r = resolve_paths(&w->cfg);
     if (r == 0)
         r = make_self_metrics(w);
+    if (r == 0)
+        r = apply_process(w);
     if (r == 0)
         r = apply_labels(w);
     if (r == 0)

@@ -348,6 +348,83 @@ static void writer_applies_process_and_limits(void **state)
     rmdir(dir);
 }
 
+static void build_info_registered_again_replaces(void **state)
+{
+    static const char *const labels[] = {"version", NULL};
+
+    assert_int_equal(pf_build_info_register(*state, "mox", labels,
+                                            (const char *[]){"1", NULL}),
+                     0);
+    assert_int_equal(pf_build_info_register(*state, "mox", labels,
+                                            (const char *[]){"2", NULL}),
+                     0);
+    assert_render(*state,
+                  "# HELP mox_build_info A metric with a constant '1' value "
+                  "labeled by the version mox was built from.\n"
+                  "# TYPE mox_build_info gauge\n"
+                  "mox_build_info{version=\"2\"} 1\n");
+}
+
+static void dropped_counts_are_exempt_from_the_value_policy(void **state)
+{
+    pf_registry *reg = *state;
+    pf_family *f;
+    char *text;
+
+    /* Family names longer than the value limit still count as they are. */
+    assert_int_equal(pf_counter_family_new(reg, "h_long_family_name_total",
+                                           "Long.", one, &f),
+                     0);
+    assert_int_equal(pf_family_set_max_series(f, 1), 0);
+    assert_int_equal(pf_registry_set_value_policy(reg, 4, 0), 0);
+    assert_int_equal(pf_counter_inc_labels(f, "a", NULL), 0);
+    assert_int_equal(pf_counter_inc_labels(f, "b", NULL), -ENOSPC);
+    assert_int_equal(
+        pf_registry_set_value_policy(reg, 4, PF_VALUES_TRUNCATE), 0);
+    assert_int_equal(pf_counter_inc_labels(f, "c", NULL), -ENOSPC);
+    text = render_text(reg);
+    assert_non_null(strstr(text, "promfile_series_dropped_total{family=\""
+                                 "h_long_family_name_total\"} 2\n"));
+    free(text);
+}
+
+static void writer_limits_apply_only_the_keys_set(void **state)
+{
+    pf_registry *reg = *state;
+    char dir[] = "/tmp/pf-limits-XXXXXX", ini[128];
+    pf_writer *w;
+    pf_error err;
+    FILE *f;
+
+    assert_non_null(mkdtemp(dir));
+    /* Set in code: a truncation length. The file names only invalid_utf8. */
+    assert_int_equal(
+        pf_registry_set_value_policy(reg, 8, PF_VALUES_TRUNCATE), 0);
+    snprintf(ini, sizeof(ini), "%s/p.ini", dir);
+    f = fopen(ini, "w");
+    assert_non_null(f);
+    fprintf(f, "[textfile]\ndirectory = %s\nfile = p.prom\ninterval = 1h\n"
+               "[limits]\ninvalid_utf8 = replace\n[labels]\nprogram = x\n",
+            dir);
+    fclose(f);
+    /* [labels] program clashes with the process metrics' label: refused,
+     * and no label of the file is left on the registry. */
+    assert_int_equal(pf_writer_start_ini(reg, ini, &err, &w), -EEXIST);
+    assert_int_equal(reg->nconst, 0);
+    f = fopen(ini, "w");
+    assert_non_null(f);
+    fprintf(f, "[textfile]\ndirectory = %s\nfile = p.prom\ninterval = 1h\n"
+               "[limits]\ninvalid_utf8 = replace\n",
+            dir);
+    fclose(f);
+    assert_int_equal(pf_writer_start_ini(reg, ini, &err, &w), 0);
+    assert_int_equal(pf_writer_stop(w), 0);
+    assert_int_equal(atomic_load(&reg->value_max_len), 8);
+    assert_int_equal(atomic_load(&reg->value_flags),
+                     PF_VALUES_TRUNCATE | PF_VALUES_REPLACE);
+    test_remove_tree(dir);
+}
+
 #define T(name)                                                             \
     cmocka_unit_test_setup_teardown(name, registry_setup, registry_teardown)
 
@@ -363,6 +440,9 @@ int main(void)
         T(values_are_refused_by_default),
         T(values_are_truncated_and_repaired),
         T(writer_applies_process_and_limits),
+        T(build_info_registered_again_replaces),
+        T(dropped_counts_are_exempt_from_the_value_policy),
+        T(writer_limits_apply_only_the_keys_set),
     };
 
     started = time(NULL);
