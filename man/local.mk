@@ -6,6 +6,7 @@
 # The family pages, then one-line ".so" stubs for the other names.
 dist_man_MANS = \
 	man/libpromfile.7 \
+	man/promfile.1 \
 	man/pf_buckets_default.3 \
 	man/pf_config_new.3 \
 	man/pf_counter_family_new.3 \

@@ -472,7 +472,8 @@ int pt_check_file(pt_file *f, pt_ctx *c)
     r = check_samples(f, c, &h, &nh);
     if (r < 0)
         return r;
-    qsort(h, nh, sizeof(*h), hent_cmp);
+    if (nh > 1)
+        qsort(h, nh, sizeof(*h), hent_cmp);
     for (size_t i = 0, j; i < nh; i = j) {
         for (j = i + 1; j < nh && h[j].len == h[i].len &&
                         memcmp(h[j].key, h[i].key, h[i].len) == 0;
@@ -486,7 +487,8 @@ int pt_check_file(pt_file *f, pt_ctx *c)
     check_families(f, c);
     r = collect_keys(f, 0, &k);
     if (r == 0) {
-        qsort(k.v, k.n, sizeof(*k.v), key_cmp);
+        if (k.n > 1)
+            qsort(k.v, k.n, sizeof(*k.v), key_cmp);
         for (size_t i = 1; i < k.n; i++)
             if (k.v[i].len == k.v[i - 1].len &&
                 memcmp(k.v[i].key, k.v[i - 1].key, k.v[i].len) == 0)
@@ -661,15 +663,20 @@ static void check_across(pt_ctx *c, pt_file *files, size_t n)
                 }
                 ha = fa->help;
                 hb = fb->help;
-                if (!ha || !hb || strcmp(ha, hb) != 0)
+                if (!ha || !hb)
                     pt_report(c, &files[i], files[i].lines[fa->first_idx].no,
                               true, "conflict",
-                              "family %.60s has %s HELP than in %s: "
+                              "family %.60s has no HELP here or in %s: "
+                              "node_exporter gives it the HELP \"Metric "
+                              "read from <file>\", which differs, and "
+                              "drops one file's samples",
+                              fa->name, files[j].path);
+                else if (strcmp(ha, hb) != 0)
+                    pt_report(c, &files[i], files[i].lines[fa->first_idx].no,
+                              true, "conflict",
+                              "family %.60s has another HELP than in %s: "
                               "node_exporter drops one file's samples",
                               fa->name,
-                              !ha || !hb ? "no HELP (each file gets its "
-                                           "own), or another,"
-                                         : "another",
                               files[j].path);
             }
         }
@@ -729,7 +736,8 @@ static int check_dir(const char *dir, const user_info *u, pt_ctx *c)
                 dir[strlen(dir) - 1] == '/' ? "" : "/", de->d_name);
         n++;
     }
-    qsort(names, n, sizeof(*names), cmp_str);
+    if (n > 1)
+        qsort(names, n, sizeof(*names), cmp_str);
     files = calloc(n ? n : 1, sizeof(*files));
     if (!files) {
         r = -ENOMEM;
@@ -759,7 +767,8 @@ static int check_dir(const char *dir, const user_info *u, pt_ctx *c)
         if (r < 0)
             goto out;
     }
-    qsort(k.v, k.n, sizeof(*k.v), key_cmp);
+    if (k.n > 1)
+        qsort(k.v, k.n, sizeof(*k.v), key_cmp);
     for (size_t i = 1; i < k.n; i++)
         if (k.v[i].len == k.v[i - 1].len && k.v[i].file != k.v[i - 1].file &&
             memcmp(k.v[i].key, k.v[i - 1].key, k.v[i].len) == 0)

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -18,10 +19,17 @@
 #include <time.h>
 #include <unistd.h>
 
-static int fail(const char *fmt, const char *a, const char *b)
+static int fail(const char *fmt, ...) PF_PRINTF(1, 2);
+
+/* Print "promfile: <message>" and return 1, the exit status. */
+static int fail(const char *fmt, ...)
 {
-    fprintf(stderr, "promfile: ");
-    fprintf(stderr, fmt, a, b);
+    va_list ap;
+
+    fputs("promfile: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
     fputc('\n', stderr);
     return 1;
 }
@@ -165,11 +173,11 @@ static int apply(edit_state *st, const pt_file *f, pf_buf *b)
 
         if (e->op == PT_INC && st->v < 0)
             return fail("%s is a counter: a counter only goes up (a "
-                        "negative DELTA)%s",
-                        st->target.name, "");
+                        "negative DELTA)",
+                        st->target.name);
         if (next < 0)
-            return fail("%s is a counter: it cannot be negative%s",
-                        st->target.name, "");
+            return fail("%s is a counter: it cannot be negative",
+                        st->target.name);
     }
     if (e->op == PT_DEL) {
         const pt_family *df;
@@ -235,52 +243,57 @@ static int check_args(const pt_edit *e, edit_state *st)
 {
     char msg[200];
     const char *base = strrchr(e->file, '/');
-    size_t nl = strlen(st->target.name);
+    size_t nl;
 
     base = base ? base + 1 : e->file;
     if (!*base || strlen(base) > PF_MAX_FILE_NAME)
-        return fail("invalid file name %s%s", e->file, "");
+        return fail("invalid file name %s", e->file);
     if (pt_parse_series(e->series, &st->target, msg, sizeof(msg)) < 0)
-        return fail("invalid series: %s%s", msg, "");
+        return fail("invalid series: %s", msg);
     if (strlen(st->target.name) > PF_MAX_NAME)
-        return fail("metric name %.60s... is too long%s", st->target.name,
-                    "");
+        return fail("metric name %.60s... is too long",
+                    st->target.name);
     nl = strlen(st->target.name);
     if (e->op == PT_DEL) {
         if (e->value || e->now || e->help || e->type)
             return fail("del takes no value, --now, --help-text or "
-                        "--type%s%s", "", "");
+                        "--type");
         return 0;
     }
     if (e->now && (e->value || e->op == PT_INC))
-        return fail("--now replaces VALUE and works with set only%s%s", "",
-                    "");
+        return fail("--now replaces VALUE and works with set only");
     if (e->now) {
         struct timespec ts;
 
         clock_gettime(CLOCK_REALTIME, &ts);
         st->v = (double)ts.tv_sec;
     } else if (!e->value && e->op == PT_SET) {
-        return fail("set needs a VALUE (or --now)%s%s", "", "");
+        return fail("set needs a VALUE (or --now)");
     } else if (!e->value) {
         st->v = 1;
     } else if (!pt_parse_float(e->value, strlen(e->value), &st->v)) {
         return fail("invalid value \"%.60s\": write a number such as 42, "
-                    "-1.5, 2.5e-3, NaN, +Inf or -Inf%s",
-                    e->value, "");
+                    "-1.5, 2.5e-3, NaN, +Inf or -Inf",
+                    e->value);
     }
     if (e->op == PT_INC && isnan(st->v))
-        return fail("invalid DELTA %s%s", e->value, "");
+        return fail("invalid DELTA %s", e->value);
     if (e->help && pf__check_help(e->help) < 0)
-        return fail("invalid --help-text: %s%s", pf_last_error(), "");
+        return fail("invalid --help-text: %s", pf_last_error());
     if (e->type && strcmp(e->type, "counter") != 0 &&
         strcmp(e->type, "gauge") != 0)
-        return fail("invalid --type %s: counter or gauge%s", e->type, "");
+        return fail("invalid --type %s: counter or gauge", e->type);
     st->type = nl > 6 && strcmp(st->target.name + nl - 6, "_total") == 0
                    ? PT_COUNTER
                    : PT_GAUGE;
     if (e->type)
         st->type = e->type[0] == 'c' ? PT_COUNTER : PT_GAUGE;
+    /* TEXTFILE.md: the TYPE of a counter names its full sample name,
+     * which ends in _total. */
+    if (e->type && st->type == PT_COUNTER &&
+        (nl <= 6 || strcmp(st->target.name + nl - 6, "_total") != 0))
+        return fail("a counter's name must end in _total: %s",
+                    st->target.name);
     return 0;
 }
 

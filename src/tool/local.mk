@@ -1,0 +1,17 @@
+# promfile(1), the command-line tool (issue 8). Included from the top
+# Makefile.am with "include $(srcdir)/src/tool/local.mk", after
+# dist_man_MANS, TESTS and EXTRA_DIST are defined.
+bin_PROGRAMS = src/tool/promfile
+src_tool_promfile_SOURCES = \
+	src/tool/tool.h \
+	src/tool/main.c \
+	src/tool/parse.c \
+	src/tool/check.c \
+	src/tool/edit.c
+src_tool_promfile_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/src
+# The convenience library, not the .so: the tool uses pf__ internals
+# (validation, escaping, number formatting, the atomic writer).
+src_tool_promfile_LDADD = src/libpf-core.la $(INIH_LIBS)
+
+TESTS += tests/check-tool.sh
+EXTRA_DIST += tests/check-tool.sh tests/data/tool
