@@ -236,8 +236,14 @@ int pf__write_file(const char *dir, const char *file, const char *data,
         goto fail;
     /* The new file is in place; a failed directory fsync only means the
      * rename may not survive a power loss. Report it all the same. */
-    if ((flags & PF_WRITE_FSYNC_DIR) && pf__sys.fsync(dfd) < 0)
-        r = -errno;
+    if (flags & PF_WRITE_FSYNC_DIR) {
+        int rc;
+
+        while ((rc = pf__sys.fsync(dfd)) < 0 && errno == EINTR)
+            ;
+        if (rc < 0)
+            r = -errno;
+    }
     pf__sys.close(dfd);
     return r;
 

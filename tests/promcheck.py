@@ -97,6 +97,15 @@ LABEL = re.compile(r'[ \t]*([^ \t=,{}"]*)[ \t]*=[ \t]*"((?:[^"\\]|\\.)*)"'
                    r"[ \t]*")
 ESCAPE = re.compile(r"\\(.?)", re.S)
 TOKEN = re.compile(r"[^ \t]*")
+# The usual sample line, as our writer makes it: a name, labels with valid
+# names and escapes, one space, a value and nothing else. Lines that do not
+# match take the slow path, which says what is wrong.
+FAST_SAMPLE = re.compile(r'([a-zA-Z_:][a-zA-Z0-9_:]*)'
+                         r'(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="'
+                         r'(?:[^"\\]|\\[\\"n])*",)*'
+                         r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\[\\"n])*")\})?'
+                         r' ([^ \t]+)\Z')
+FAST_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 NAME_TOKEN = re.compile(r"[^ \t{]*")
 BLANKS = " \t"
 
@@ -141,8 +150,8 @@ class Family:
         self.sample_line = 0    # the first sample's
         self.block_line = line  # where its current block began
         # Histograms: label set (le and empty values left out) ->
-        # {"first", "labels", "buckets": [(le, value, line)], "sum",
-        # "count": (value, line)}.
+        # {"first": line, "labels", "buckets": [(le, le text, value,
+        # value text, line)], "sum": line, "count": (value, text, line)}.
         self.groups = {}
 
 
@@ -262,9 +271,36 @@ class Checker:
     # ---- Samples --------------------------------------------------------
 
     def sample(self, text, lineno):
-        """Parse a sample line as the Go text parser does, blanks around
-        tokens included, then check it."""
+        """Parse a sample line and check it."""
         self.samples += 1
+        m = FAST_SAMPLE.match(text)
+        if m:
+            name, body, token = m.group(1, 2, 3)
+            labels = FAST_LABEL.findall(body) if body else []
+            value = parse_float(token)
+            if value is None:
+                self.report(lineno, "value", "value %r is not NaN, +Inf, "
+                            "-Inf or a decimal number Go's ParseFloat "
+                            "accepts" % token)
+        else:
+            parsed = self.parse_sample(text, lineno)
+            if not parsed:
+                return
+            name, labels, token, value = parsed
+        self.check_labels(labels, lineno)
+        if not name:
+            return
+        fam = self.family_of(name, lineno)
+        self.touch(fam, lineno)
+        if not fam.sample_line:
+            fam.sample_line = lineno
+        self.check_series(name, labels, lineno)
+        self.check_type(fam, name, labels, token, value, lineno)
+
+    def parse_sample(self, text, lineno):
+        """Parse a sample line as the Go text parser does, blanks around
+        tokens included, reporting what is wrong on the way. Returns
+        (name, labels, value text, value) or None if it cannot."""
         m = NAME_TOKEN.match(text)
         name = m.group(0)
         pos = m.end()
@@ -289,7 +325,7 @@ class Checker:
                 if not m:
                     self.report(lineno, "syntax", "cannot parse a label at "
                                 "column %d" % (pos + 1))
-                    return
+                    return None
                 labels.append((m.group(1), m.group(2)))
                 pos = m.end()
                 if pos < len(text) and text[pos] == ",":
@@ -300,7 +336,7 @@ class Checker:
                 else:
                     self.report(lineno, "syntax", "expected \",\" or \"}\" "
                                 "at column %d" % (pos + 1))
-                    return
+                    return None
             while pos < len(text) and text[pos] in BLANKS:
                 pos += 1
         m = TOKEN.match(text, pos)
@@ -326,15 +362,7 @@ class Checker:
             else:
                 self.report(lineno, "syntax", "text after the value: %r"
                             % extra)
-        self.check_labels(labels, lineno)
-        if not name:
-            return
-        fam = self.family_of(name, lineno)
-        self.touch(fam, lineno)
-        if not fam.sample_line:
-            fam.sample_line = lineno
-        self.check_series(name, labels, lineno)
-        self.check_type(fam, name, labels, token, value, lineno)
+        return name, labels, token, value
 
     def check_labels(self, labels, lineno):
         seen = set()
@@ -349,6 +377,8 @@ class Checker:
             if lname in seen:
                 self.report(lineno, "label-dup", "label %r twice" % lname)
             seen.add(lname)
+            if "\\" not in lvalue:
+                continue
             for m in ESCAPE.finditer(lvalue):
                 if m.group(1) not in ("\\", "\"", "n"):
                     self.report(lineno, "label-escape", "%s in the value of "

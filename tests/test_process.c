@@ -103,7 +103,9 @@ static void process_threads_change_with_threads(void **state)
     pthread_barrier_wait(&parked);
     assert_int_equal(pthread_join(t, NULL), 0);
     pthread_barrier_destroy(&parked);
-    assert_true(during == before + 1);
+    /* At least one more: a sanitizer's runtime may start a thread of
+     * its own with the first one a program makes. */
+    assert_true(during >= before + 1);
 }
 
 static void build_info_is_a_gauge_of_one(void **state)
