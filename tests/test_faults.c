@@ -269,24 +269,6 @@ static int setup(void **state)
     return 0;
 }
 
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    char path[1024];
-
-    if (!d)
-        return;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static int teardown(void **state)
 {
     fixture *fx = *state;
@@ -298,7 +280,7 @@ static int teardown(void **state)
     pf_config_free(fx->cfg);
     for (size_t i = 0; i < fx->ntexts; i++)
         free(fx->texts[i]);
-    remove_dir(fx->dir);
+    test_remove_tree(fx->dir);
     pf_registry_free(fx->reg);
     free(fx);
     return 0;

@@ -131,17 +131,26 @@ static void key_vec_free(key_vec *k)
     k->n = k->cap = 0;
 }
 
-static int key_cmp(const void *a, const void *b)
+/* Order by key bytes, then length, then insertion order (a stable sort
+ * with qsort()). Shared by the series keys and the histogram entries. */
+static int cmp_keys(const char *xk, size_t xl, size_t xo, const char *yk,
+                    size_t yl, size_t yo)
 {
-    const key_ent *x = a, *y = b;
-    size_t n = x->len < y->len ? x->len : y->len;
-    int r = memcmp(x->key, y->key, n);
+    size_t n = xl < yl ? xl : yl;
+    int r = memcmp(xk, yk, n);
 
     if (r)
         return r;
-    if (x->len != y->len)
-        return x->len < y->len ? -1 : 1;
-    return x->order < y->order ? -1 : x->order > y->order;
+    if (xl != yl)
+        return xl < yl ? -1 : 1;
+    return xo < yo ? -1 : xo > yo;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    const key_ent *x = a, *y = b;
+
+    return cmp_keys(x->key, x->len, x->order, y->key, y->len, y->order);
 }
 
 /* Add the key of every sample of f to k. */
@@ -202,14 +211,8 @@ typedef struct hent {
 static int hent_cmp(const void *a, const void *b)
 {
     const hent *x = a, *y = b;
-    size_t n = x->len < y->len ? x->len : y->len;
-    int r = memcmp(x->key, y->key, n);
 
-    if (r)
-        return r;
-    if (x->len != y->len)
-        return x->len < y->len ? -1 : 1;
-    return x->order < y->order ? -1 : x->order > y->order;
+    return cmp_keys(x->key, x->len, x->order, y->key, y->len, y->order);
 }
 
 /* One group (a histogram series without le): the buckets in file order
