@@ -613,6 +613,98 @@ static void writer_fork_child_never_writes_parent_file(void **state)
     free(text);
 }
 
+/* The directory changes under a running writer: deleted, made again,
+ * replaced by a symbolic link to elsewhere, made read-only, filled up.
+ * Each write reports what happened; none crashes; the file is never torn
+ * and writing resumes once the directory is usable. */
+static void writer_survives_its_directory_changing(void **state)
+{
+    static const char *const labels[] = {"id", NULL};
+    fixture *fx = *state;
+    char sub[128], elsewhere[128], path[256], *before, *text;
+    pf_config *cfg = config_for(fx, "1h");
+    pf_family *fill;
+    pf_writer *w;
+
+    snprintf(sub, sizeof(sub), "%s/sub", fx->dir);
+    snprintf(elsewhere, sizeof(elsewhere), "%s/elsewhere", fx->dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    assert_int_equal(pf_config_set(cfg, "textfile", "directory", sub, NULL),
+                     0);
+    assert_int_equal(pf_writer_start(fx->reg, cfg, &w), 0);
+    pf_config_free(cfg);
+    assert_int_equal(pf_writer_last_error(w), 0);
+
+    /* Deleted: ENOENT, and made again: written. */
+    test_remove_tree(sub);
+    assert_int_equal(pf_writer_flush(w), -ENOENT);
+    assert_int_equal(pf_writer_last_error(w), -ENOENT);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    assert_int_equal(pf_writer_flush(w), 0);
+
+    /* Replaced by a symbolic link: followed, as node_exporter follows it;
+     * the file is written where the link points. */
+    test_remove_tree(sub);
+    assert_int_equal(mkdir(elsewhere, 0755), 0);
+    assert_int_equal(symlink(elsewhere, sub), 0);
+    assert_int_equal(pf_counter_add(fx->events, 5), 0);
+    assert_int_equal(pf_writer_flush(w), 0);
+    snprintf(path, sizeof(path), "%s/app.prom", elsewhere);
+    text = read_file(path);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "\nw_events_total 5\n"));
+    free(text);
+
+    if (!mount_tmpfs(elsewhere, "size=64k,mode=0755")) {
+        assert_int_equal(pf_writer_stop(w), 0);
+        skip();
+    }
+    assert_int_equal(pf_writer_flush(w), 0);
+    before = read_file(path);
+    assert_non_null(before);
+    /* Read-only: EROFS, the file as it was; writable again: written. */
+    assert_int_equal(mount("tmpfs", elsewhere, "tmpfs",
+                           MS_REMOUNT | MS_RDONLY, "size=64k"),
+                     0);
+    assert_int_equal(pf_counter_add(fx->events, 1), 0);
+    assert_int_equal(pf_writer_flush(w), -EROFS);
+    text = read_file(path);
+    assert_string_equal(text, before);
+    free(text);
+    assert_int_equal(mount("tmpfs", elsewhere, "tmpfs", MS_REMOUNT,
+                           "size=64k"),
+                     0);
+    assert_int_equal(pf_writer_flush(w), 0);
+    free(before);
+    before = read_file(path);
+    /* Full: ENOSPC, the file as it was, no temporary file left. */
+    assert_int_equal(pf_gauge_family_new(fx->reg, "w_fill", "Fill.", labels,
+                                         &fill),
+                     0);
+    for (int i = 0; i < 5000; i++) {
+        char v[16];
+
+        snprintf(v, sizeof(v), "%d", i);
+        assert_int_equal(pf_gauge_set_labels(fill, i, v, NULL), 0);
+    }
+    assert_int_equal(pf_writer_flush(w), -ENOSPC);
+    text = read_file(path);
+    assert_string_equal(text, before);
+    free(text);
+    free(before);
+    assert_int_equal(count_entries(elsewhere), 1);
+    /* Room again: written, and the errors are in the file. */
+    assert_int_equal(pf_family_clear(fill), 0);
+    assert_int_equal(pf_writer_flush(w), 0);
+    text = read_file(path);
+    assert_non_null(strstr(text, "promfile_write_errors_total{errno=\"EROFS\"} 1"));
+    assert_non_null(strstr(text, "promfile_write_errors_total{errno=\"ENOSPC\"} 1"));
+    assert_non_null(strstr(text, "promfile_write_errors_total{errno=\"ENOENT\"} 1"));
+    free(text);
+    assert_int_equal(pf_writer_stop(w), 0);
+    umount2(elsewhere, MNT_DETACH);
+}
+
 static void writer_start_ini_from_environment(void **state)
 {
     fixture *fx = *state;
@@ -676,6 +768,7 @@ int main(void)
         T(writer_reports_and_recovers),
         T(writer_removes_only_its_leftovers),
         T(writer_fork_child_never_writes_parent_file),
+        T(writer_survives_its_directory_changing),
         T(writer_start_ini_from_environment),
         T(writer_refuses_bad_arguments),
     };
