@@ -531,9 +531,10 @@ static int apply(pf_config *cfg, const char *section, const char *key,
         break;
     }
     case K_PROCESS_PROGRAM:
-        if (!*value || !pf__utf8_valid(value, strlen(value)))
+        if (!*value || pf__check_label_value(value, strlen(value)) < 0)
             return cfg_err(reterr, at, -EINVAL,
-                           "program must be a non-empty UTF-8 label value");
+                           "program must be a non-empty label value (UTF-8, "
+                           "no carriage return)");
         r = set_string(&cfg->program, value);
         break;
     case K_MAX_SERIES:
