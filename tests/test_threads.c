@@ -4,12 +4,18 @@
  * series and register families while another thread renders in a loop.
  * Every render must be well-formed and self-consistent, and the final
  * counts exact. Run under ThreadSanitizer in CI (--enable-sanitizers=thread)
- * to prove the MT-Safe claims of promfile.h.
+ * to prove the MT-Safe claims of promfile.h. And updates never wait for
+ * the writer: every kind of update completes while a writer is frozen in
+ * the middle of writing the file, and while a render holds its lock.
  */
 #include "pf-test.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <stdlib.h>
+#include <time.h>
 
 #define WORKERS 3
 #define ITERATIONS 100000
@@ -231,6 +237,163 @@ static void threads_register_the_same_family_once(void **state)
         assert_ptr_equal(got[0], got[i]);
 }
 
+/* ---- Updates never wait for the writer --------------------------------- */
+
+static pf_sys real_sys;
+static sem_t in_write, let_go;
+static atomic_int freeze_next;
+
+/* The writer's write(2): the first call announces that the file is being
+ * written, then waits to be let go, holding whatever a writer holds while
+ * it writes. */
+static long frozen_write(int fd, const void *buf, size_t n)
+{
+    if (atomic_exchange(&freeze_next, 0)) {
+        sem_post(&in_write);
+        while (sem_wait(&let_go) < 0 && errno == EINTR)
+            ;
+    }
+    return real_sys.write(fd, buf, n);
+}
+
+typedef struct updater {
+    pf_registry *reg;
+    pf_counter *bound;
+    pf_gauge *level;
+    pf_histogram *latency;
+    pf_family *requests;
+    int round;
+    sem_t done;
+} updater;
+
+/* Every kind of update a program makes: bound handles, series looked up,
+ * created, deleted and revived, and a family registered. */
+static void *update_everything(void *arg)
+{
+    updater *u = arg;
+    char name[64], value[16];
+    pf_counter *c;
+
+    assert_int_equal(pf_counter_inc(u->bound), 0);
+    assert_int_equal(pf_gauge_set(u->level, u->round), 0);
+    assert_int_equal(pf_histogram_observe(u->latency, 0.5), 0);
+    assert_int_equal(pf_counter_inc_labels(u->requests, "old", NULL), 0);
+    snprintf(value, sizeof(value), "new%d", u->round);
+    assert_int_equal(pf_counter_inc_labels(u->requests, value, NULL), 0);
+    assert_int_equal(pf_family_delete_labels(u->requests, "gone", NULL), 0);
+    assert_int_equal(pf_counter_inc_labels(u->requests, "gone", NULL), 0);
+    snprintf(name, sizeof(name), "t_nowait_round%d_total", u->round);
+    assert_int_equal(pf_counter_new(u->reg, name, "Round.", &c), 0);
+    assert_int_equal(pf_counter_inc(c), 0);
+    sem_post(&u->done);
+    return NULL;
+}
+
+/* Run update_everything() in a thread of its own and wait for it. Should
+ * it block, the wait gives up after a minute (no timing is measured: a
+ * minute only turns a hang into a failure). */
+static void update_in_thread(updater *u)
+{
+    struct timespec deadline;
+    pthread_t t;
+    int r;
+
+    assert_int_equal(pthread_create(&t, NULL, update_everything, u), 0);
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 60;
+    while ((r = sem_timedwait(&u->done, &deadline)) < 0 && errno == EINTR)
+        ;
+    assert_int_equal(r, 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    u->round++;
+}
+
+static void *flush_writer(void *arg)
+{
+    return (void *)(intptr_t)pf_writer_flush(arg);
+}
+
+static void threads_updates_never_wait_for_the_writer(void **state)
+{
+    static const char *const path[] = {"path", NULL};
+    updater u = {.reg = *state};
+    char dir[] = "/tmp/pf-nowait-XXXXXX", file[64], *text;
+    pf_config *cfg;
+    pf_writer *w;
+    pthread_t flusher;
+    void *flushed;
+
+    assert_int_equal(pf_counter_new(u.reg, "t_bound_total", "Bound.",
+                                    &u.bound),
+                     0);
+    assert_int_equal(pf_gauge_new(u.reg, "t_level", "Level.", &u.level), 0);
+    assert_int_equal(pf_histogram_new(u.reg, "t_latency_seconds", "Lat.",
+                                      NULL, 0, &u.latency),
+                     0);
+    assert_int_equal(pf_counter_family_new(u.reg, "t_requests_total",
+                                           "Requests.", path, &u.requests),
+                     0);
+    assert_int_equal(pf_counter_inc_labels(u.requests, "old", NULL), 0);
+    assert_int_equal(pf_counter_inc_labels(u.requests, "gone", NULL), 0);
+    assert_int_equal(sem_init(&u.done, 0, 0), 0);
+    assert_int_equal(sem_init(&in_write, 0, 0), 0);
+    assert_int_equal(sem_init(&let_go, 0, 0), 0);
+
+    /* A writer that only writes when flushed. Its start writes once, in
+     * this thread; its own thread sleeps for the hour. */
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(pf_config_new(&cfg), 0);
+    assert_int_equal(pf_config_set(cfg, "textfile", "directory", dir, NULL),
+                     0);
+    assert_int_equal(pf_config_set(cfg, "textfile", "file", "nowait.prom",
+                                   NULL),
+                     0);
+    assert_int_equal(pf_config_set(cfg, "textfile", "interval", "1h", NULL),
+                     0);
+    assert_int_equal(pf_writer_start(u.reg, cfg, &w), 0);
+    pf_config_free(cfg);
+
+    /* 1. The writer frozen in write(2), with the file half written. */
+    real_sys = pf__sys;
+    pf__sys.write = frozen_write;
+    atomic_store(&freeze_next, 1);
+    assert_int_equal(pthread_create(&flusher, NULL, flush_writer, w), 0);
+    while (sem_wait(&in_write) < 0 && errno == EINTR)
+        ;
+    update_in_thread(&u);
+
+    /* 2. A render under way: its lock held, as while the file's text is
+     * made. */
+    pthread_mutex_lock(&u.reg->render_mu);
+    update_in_thread(&u);
+    pthread_mutex_unlock(&u.reg->render_mu);
+
+    /* The frozen write goes on and succeeds; the next one has every
+     * update. */
+    sem_post(&let_go);
+    assert_int_equal(pthread_join(flusher, &flushed), 0);
+    assert_int_equal((intptr_t)flushed, 0);
+    pf__sys = real_sys;
+    assert_int_equal(pf_writer_flush(w), 0);
+    snprintf(file, sizeof(file), "%s/nowait.prom", dir);
+    text = read_file(file);
+    assert_non_null(strstr(text, "\nt_bound_total 2\n"));
+    assert_non_null(strstr(text, "\nt_level 1\n"));
+    assert_non_null(strstr(text, "\nt_latency_seconds_count 2\n"));
+    assert_non_null(strstr(text, "t_requests_total{path=\"old\"} 3\n"));
+    assert_non_null(strstr(text, "t_requests_total{path=\"new0\"} 1\n"));
+    assert_non_null(strstr(text, "t_requests_total{path=\"new1\"} 1\n"));
+    assert_non_null(strstr(text, "t_requests_total{path=\"gone\"} 1\n"));
+    assert_non_null(strstr(text, "\nt_nowait_round0_total 1\n"));
+    assert_non_null(strstr(text, "\nt_nowait_round1_total 1\n"));
+    free(text);
+    assert_int_equal(pf_writer_stop(w), 0);
+    sem_destroy(&u.done);
+    sem_destroy(&in_write);
+    sem_destroy(&let_go);
+    test_remove_tree(dir);
+}
+
 #define T(name)                                                             \
     cmocka_unit_test_setup_teardown(name, registry_setup, registry_teardown)
 
@@ -239,6 +402,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(threads_update_create_and_render),
         T(threads_register_the_same_family_once),
+        T(threads_updates_never_wait_for_the_writer),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
