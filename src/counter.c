@@ -59,24 +59,30 @@ static inline _Atomic uint64_t *my_shard(pf_series *s)
                1;
         my_slot = slot;
     }
-    return &s->shards[((slot - 1) & (pf__nshards - 1)) * PF_SHARD_STRIDE];
+    return &pf__series_ext(s)
+                ->shards[((slot - 1) & (pf__nshards - 1)) * PF_SHARD_STRIDE];
 }
 
 uint64_t pf__counter_count(const pf_series *s)
 {
     uint64_t n = atomic_load_explicit(&s->a, memory_order_relaxed);
 
-    if (s->shards)
+    if (atomic_load_explicit(&s->state, memory_order_relaxed) &
+        PF_SERIES_SHARDED) {
+        _Atomic uint64_t *shards = pf__series_ext(s)->shards;
+
         for (unsigned i = 0; i < pf__nshards; i++)
-            n += atomic_load_explicit(&s->shards[i * PF_SHARD_STRIDE],
+            n += atomic_load_explicit(&shards[i * PF_SHARD_STRIDE],
                                       memory_order_relaxed);
+    }
     return n;
 }
 
 /* Add the whole number n to the count of s. */
 static inline void count_add(pf_series *s, uint64_t n)
 {
-    if (PF_UNLIKELY(s->shards != NULL))
+    if (PF_UNLIKELY(atomic_load_explicit(&s->state, memory_order_relaxed) &
+                    PF_SERIES_SHARDED))
         atomic_fetch_add_explicit(my_shard(s), n, memory_order_relaxed);
     else
         atomic_fetch_add_explicit(&s->a, n, memory_order_relaxed);

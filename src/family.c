@@ -102,11 +102,12 @@ static void list_publish(pf_family *f, size_t idx, pf_series *s)
 
 /* ---- Series ------------------------------------------------------------ */
 
-/* A counter with three short label values fits one cache line: keep the
- * header at 48 bytes on 64-bit systems (issue 5 measures bytes per
- * series). */
-_Static_assert(sizeof(void *) != 8 || sizeof(pf_series) == 48,
-               "pf_series grew");
+/* A counter with label values of up to 32 bytes (NULs included) fits one
+ * cache line, all a lookup reads and an update writes: keep the header at
+ * 32 bytes (issue 5 measures lookups and bytes per series). */
+_Static_assert(sizeof(pf_series) == 32, "pf_series grew");
+/* The arena's alignment holds for a series after its extension. */
+_Static_assert(sizeof(pf_series_ext) % 8 == 0, "pf_series_ext misaligns");
 
 
 static const char *type_name(enum pf_type type)
@@ -128,18 +129,21 @@ static void series_reset(const pf_family *f, pf_series *s)
     atomic_store_explicit(&s->b, 0, memory_order_relaxed);
     if (f->type == PF_TYPE_HISTOGRAM)
         for (size_t i = 0; i <= f->nbuckets; i++)
-            atomic_store_explicit(&s->buckets[i], 0, memory_order_relaxed);
+            atomic_store_explicit(&pf__series_ext(s)->buckets[i], 0,
+                                  memory_order_relaxed);
     if (f->sharded)
         for (size_t i = 0; i < pf__nshards; i++)
-            atomic_store_explicit(&s->shards[i * PF_SHARD_STRIDE], 0,
-                                  memory_order_relaxed);
+            atomic_store_explicit(
+                &pf__series_ext(s)->shards[i * PF_SHARD_STRIDE], 0,
+                memory_order_relaxed);
 }
 
 static int series_create(pf_family *f, const pf_key *k, pf_series **ret)
 {
     pf_table *t = atomic_load_explicit(&f->table, memory_order_relaxed);
     size_t idx = atomic_load_explicit(&f->nseries, memory_order_relaxed);
-    size_t vlen = f->nlabels, off, size;
+    size_t vlen = f->nlabels, ext, off, size;
+    pf_series_ext *x = NULL;
     pf_series *s;
     char *p;
 
@@ -189,25 +193,33 @@ static int series_create(pf_family *f, const pf_key *k, pf_series **ret)
         atomic_store_explicit(&f->table, nt, memory_order_release);
         t = nt;
     }
+    /* Histograms and sharded counters have an extension before the
+     * series; a histogram's buckets follow its values. */
+    ext = f->type == PF_TYPE_HISTOGRAM || f->sharded ? sizeof(*x) : 0;
     off = (sizeof(*s) + vlen + 7) & ~(size_t)7;
     size = f->type == PF_TYPE_HISTOGRAM
-               ? off + (f->nbuckets + 1) * sizeof(s->buckets[0])
+               ? off + (f->nbuckets + 1) * sizeof(x->buckets[0])
                : sizeof(*s) + vlen;
-    s = arena_alloc(f, size);
-    if (!s)
+    p = arena_alloc(f, ext + size);
+    if (!p)
         return -ENOMEM;
+    s = (pf_series *)(void *)(p + ext);
+    if (ext) {
+        x = pf__series_ext(s);
+        x->fam = f;
+        if (f->type == PF_TYPE_HISTOGRAM)
+            x->buckets = (_Atomic uint64_t *)(void *)((char *)s + off);
+    }
     if (f->sharded) {
         /* Each slot on a cache line of its own. If this fails, the
          * series above stays unused in the arena until the family goes. */
-        s->shards = arena_alloc(f, (size_t)pf__nshards * PF_CACHELINE);
-        if (!s->shards)
+        x->shards = arena_alloc(f, (size_t)pf__nshards * PF_CACHELINE);
+        if (!x->shards)
             return -ENOMEM;
+        atomic_init(&s->state, PF_SERIES_SHARDED);
     }
-    s->fam = f;
     s->hash = k->hash;
     s->vlen = (uint32_t)vlen;
-    if (f->type == PF_TYPE_HISTOGRAM)
-        s->buckets = (_Atomic uint64_t *)(void *)((char *)s + off);
     p = s->values;
     for (size_t i = 0; i < f->nlabels; i++) {
         memcpy(p, k->v[i], k->len[i] + 1);
@@ -293,7 +305,8 @@ int pf__series_get_slow(pf_family *f, const pf_key *k, pf_series **ret)
             /* Revive from zero, then unmark: a render that sees it
              * unmarked (acquire) sees the reset. */
             series_reset(f, s);
-            atomic_store_explicit(&s->state, 0, memory_order_release);
+            atomic_fetch_and_explicit(&s->state, ~PF_SERIES_DELETED,
+                                      memory_order_release);
         }
         *ret = s;
     } else {
@@ -416,8 +429,8 @@ int pf_family_delete(pf_family *f, const char *const *values)
                    f->nlabels);
     if (s && !(atomic_load_explicit(&s->state, memory_order_relaxed) &
                PF_SERIES_DELETED))
-        atomic_store_explicit(&s->state, PF_SERIES_DELETED,
-                              memory_order_release);
+        atomic_fetch_or_explicit(&s->state, PF_SERIES_DELETED,
+                                 memory_order_release);
     else
         r = pf__err(-ENOENT, "family \"%.60s\" has no such series", f->name);
     pthread_mutex_unlock(&f->mu);
@@ -462,8 +475,8 @@ int pf_family_clear(pf_family *f)
     pthread_mutex_lock(&f->mu);
     n = atomic_load_explicit(&f->nseries, memory_order_relaxed);
     for (size_t i = 0; i < n; i++)
-        atomic_store_explicit(&pf__family_series_at(f, i)->state,
-                              PF_SERIES_DELETED, memory_order_release);
+        atomic_fetch_or_explicit(&pf__family_series_at(f, i)->state,
+                                 PF_SERIES_DELETED, memory_order_release);
     pthread_mutex_unlock(&f->mu);
     return 0;
 }
@@ -677,7 +690,6 @@ int pf__family_new(pf_registry *reg, enum pf_type type, const char *name,
         f->fixed = arena_alloc(f, sizeof(pf_series) + vlen);
         if (!f->fixed)
             goto nomem;
-        f->fixed->fam = f;
         f->fixed->vlen = (uint32_t)vlen;
         p = f->fixed->values;
         for (size_t i = 0; i < f->nlabels; i++) {

@@ -128,12 +128,14 @@ int pf_histogram_with_labels(pf_family *fam, pf_histogram **ret, ...)
 int pf_histogram_observe(pf_histogram *h, double v)
 {
     pf_series *s = (pf_series *)(void *)h;
+    const pf_series_ext *x;
     const pf_family *f;
     size_t lo, hi;
 
     if (PF_UNLIKELY(!h || isnan(v)))
         return -EINVAL;
-    f = s->fam;
+    x = pf__series_ext(s);
+    f = x->fam;
     /* The first bucket whose upper bound is >= v (le means <=); past the
      * last bound, the +Inf bucket. Binary search: at most 10 steps for
      * PF_MAX_BUCKETS. */
@@ -149,7 +151,7 @@ int pf_histogram_observe(pf_histogram *h, double v)
     }
     pf__atomic_add_double(&s->a, v);
     /* Release: a render that reads this count (acquire) sees the sum. */
-    atomic_fetch_add_explicit(&s->buckets[lo], 1, memory_order_release);
+    atomic_fetch_add_explicit(&x->buckets[lo], 1, memory_order_release);
     return 0;
 }
 

@@ -137,32 +137,50 @@ void pf__buf_put_label_value(pf_buf *b, const char *s, size_t n);
 /* ---- family.c: families, series and the lock-free lookup table ---- */
 
 #define PF_SERIES_DELETED 1u
+/* A sharded counter's series: its count is spread over shards. Set at
+ * creation, never changed. */
+#define PF_SERIES_SHARDED 2u
 
+/* The 32-byte header keeps a series with up to 32 bytes of label values
+ * (NULs included) on one cache line, with all a lookup and an update
+ * touch. */
 typedef struct pf_series {
     /* Counter: the exact integer part. Gauge: the value's bits.
      * Histogram: the sum's bits. */
     _Atomic uint64_t a;
     /* Counter: the bits of the fractional (non-integer) part. */
     _Atomic uint64_t b;
-    struct pf_family *fam;
     uint32_t hash;          /* of the label values, for the table */
-    _Atomic uint32_t state; /* PF_SERIES_DELETED */
+    _Atomic uint32_t state; /* PF_SERIES_DELETED, PF_SERIES_SHARDED */
     uint32_t vlen;          /* bytes in values[], NULs included */
     /* The next series in label value order, as its creation index + 1 (0:
      * none). Only the renderer touches it, under reg->render_mu: the
      * sorted order costs no memory beyond the series themselves. */
     uint32_t next;
+    /* The label values, each followed by its NUL. */
+    char values[];
+} pf_series;
+
+/* What only histogram and sharded counter series need, just before the
+ * series in the arena (see pf__series_ext()). */
+typedef struct pf_series_ext {
+    struct pf_family *fam;
     union {
         /* Histogram: nbuckets + 1 non-cumulative counts, the last for
          * +Inf. */
         _Atomic uint64_t *buckets;
         /* Sharded counter: pf__nshards cache lines, each counting at its
-         * start; the value is a + the shards + b. NULL otherwise. */
+         * start; the value is a + the shards + b. */
         _Atomic uint64_t *shards;
     };
-    /* The label values, each followed by its NUL. */
-    char values[];
-} pf_series;
+} pf_series_ext;
+
+/* The extension of a histogram or sharded counter series. */
+static inline pf_series_ext *pf__series_ext(const pf_series *s)
+{
+    return (pf_series_ext *)(void *)((char *)(uintptr_t)s -
+                                     sizeof(pf_series_ext));
+}
 
 /* A power-of-two open-addressing table of series pointers, probed
  * linearly. Slots go from NULL to a series once and never change again

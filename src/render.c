@@ -192,13 +192,14 @@ static void put_again(pf_buf *b, size_t off, size_t len)
 static void put_histogram(const render_ctx *c, const pf_family *f,
                           const pf_series *s)
 {
+    const _Atomic uint64_t *buckets = pf__series_ext(s)->buckets;
     pf_buf *b = c->out;
     uint64_t cum = 0;
     size_t off = 0, len = 0;
     bool has_labels = f->nlabels || c->nconsts;
 
     for (size_t i = 0; i <= f->nbuckets; i++) {
-        cum += atomic_load_explicit(&s->buckets[i], memory_order_acquire);
+        cum += atomic_load_explicit(&buckets[i], memory_order_acquire);
         put_name(b, f, "_bucket{", 8);
         if (i == 0) {
             /* Render the label pairs once; copy them for later lines. */

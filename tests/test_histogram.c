@@ -16,7 +16,7 @@ static uint64_t bucket_count(const pf_histogram *h, size_t i)
 {
     const pf_series *s = (const pf_series *)(const void *)h;
 
-    return atomic_load(&s->buckets[i]);
+    return atomic_load(&pf__series_ext(s)->buckets[i]);
 }
 
 static double sum_of(const pf_histogram *h)
