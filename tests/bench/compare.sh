@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: MIT
 # Run each workload RUNS times (default 5) on promfile and, when Go and
 # Debian's client_golang are installed, on client_golang, alternating, and
-# print the median of each figure.
+# print the median of each figure. On a machine whose speed drifts (a
+# busy VM), the ratio of each promfile run to the client_golang run next
+# to it is steadier than the ratio of the medians: RATIO lines give the
+# median, lowest and highest of those ratios of ns_per_op.
 #
 #   tests/bench/compare.sh [RUNS] [WORKLOAD...]
 #
@@ -50,6 +53,11 @@ awk '
     if (!(id in seen)) { seen[id] = 1; order[++n] = id }
     for (i = 2; i <= NF; i++) {
         split($i, kv, "=")
+        if (kv[1] == "ns_per_op") run[lib, w, ++nrun[lib, w]] = kv[2] + 0
+    }
+    if (!(w in wseen)) { wseen[w] = 1; worder[++nw] = w }
+    for (i = 2; i <= NF; i++) {
+        split($i, kv, "=")
         if (kv[1] == "lib" || kv[1] == "workload" || kv[1] == "iterations") continue
         k = id SUBSEP kv[1]
         if (!(k in cnt)) keys[id] = keys[id] " " kv[1]
@@ -68,5 +76,17 @@ END {
         nk = split(keys[id], ks, " ")
         for (i = 1; i <= nk; i++) line = line " " ks[i] "=" median(id SUBSEP ks[i])
         print line " runs=" cnt[id SUBSEP "ns_per_op"]
+    }
+    for (o = 1; o <= nw; o++) {
+        w = worder[o]
+        m = nrun["promfile", w] < nrun["client_golang", w] ? nrun["promfile", w] : nrun["client_golang", w]
+        if (m == 0) continue
+        lo = 1e300; hi = 0
+        for (i = 1; i <= m; i++) {
+            r = run["promfile", w, i] / run["client_golang", w, i]
+            vals["ratio" SUBSEP w, i] = r; if (r < lo) lo = r; if (r > hi) hi = r
+        }
+        cnt["ratio" SUBSEP w] = m
+        printf "RATIO %s promfile/client_golang median=%.3f min=%.3f max=%.3f pairs=%d\n", w, median("ratio" SUBSEP w), lo, hi, m
     }
 }' "$out/results"
