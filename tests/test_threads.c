@@ -39,6 +39,17 @@ typedef struct worker {
     int id;
 } worker;
 
+/* The bound counter, gauge and histogram both tests update. */
+static void make_bound(pf_registry *reg, pf_counter **bound, pf_gauge **level,
+                       pf_histogram **latency)
+{
+    assert_int_equal(pf_counter_new(reg, "t_bound_total", "Bound.", bound), 0);
+    assert_int_equal(pf_gauge_new(reg, "t_level", "Level.", level), 0);
+    assert_int_equal(pf_histogram_new(reg, "t_latency_seconds", "Lat.", NULL,
+                                      0, latency),
+                     0);
+}
+
 static void *work(void *arg)
 {
     worker *w = arg;
@@ -144,13 +155,7 @@ static void threads_update_create_and_render(void **state)
     char *text;
 
     atomic_init(&sh.running, 1);
-    assert_int_equal(pf_counter_new(sh.reg, "t_bound_total", "Bound.",
-                                    &sh.bound),
-                     0);
-    assert_int_equal(pf_gauge_new(sh.reg, "t_level", "Level.", &sh.level), 0);
-    assert_int_equal(pf_histogram_new(sh.reg, "t_latency_seconds", "Lat.",
-                                      NULL, 0, &sh.latency),
-                     0);
+    make_bound(sh.reg, &sh.bound, &sh.level, &sh.latency);
     assert_int_equal(pf_counter_family_new(sh.reg, "t_created_total",
                                            "Created.", two, &sh.created),
                      0);
@@ -323,13 +328,7 @@ static void threads_updates_never_wait_for_the_writer(void **state)
     pthread_t flusher;
     void *flushed;
 
-    assert_int_equal(pf_counter_new(u.reg, "t_bound_total", "Bound.",
-                                    &u.bound),
-                     0);
-    assert_int_equal(pf_gauge_new(u.reg, "t_level", "Level.", &u.level), 0);
-    assert_int_equal(pf_histogram_new(u.reg, "t_latency_seconds", "Lat.",
-                                      NULL, 0, &u.latency),
-                     0);
+    make_bound(u.reg, &u.bound, &u.level, &u.latency);
     assert_int_equal(pf_counter_family_new(u.reg, "t_requests_total",
                                            "Requests.", path, &u.requests),
                      0);
