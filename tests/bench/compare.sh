@@ -16,7 +16,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 runs=${1:-5}
 [ $# -gt 0 ] && shift
-workloads=${*:-w1 w2 w3same w3diff w3sharded w4 w5 latency}
+workloads=${*:-w1 w2 w3same w3diff w3sharded w4 w5 latency latencyidle latencynop}
 pf=${PFBENCH:-$here/pfbench}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -33,9 +33,10 @@ for w in $workloads; do
     i=0
     while [ "$i" -lt "$runs" ]; do
         "$pf" "$w" >>"$out/results"
-        if [ -n "$go" ] && [ "$w" != w3sharded ] && [ "$w" != latency ]; then
-            "$go" "$w" >>"$out/results"
-        fi
+        case $w in
+        w3sharded | latency*) ;; # promfile's own
+        *) if [ -n "$go" ]; then "$go" "$w" >>"$out/results"; fi ;;
+        esac
         i=$((i + 1))
     done
 done

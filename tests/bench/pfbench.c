@@ -25,6 +25,9 @@
  *   latency   the cost of each Inc, measured one by one, while another
  *             thread keeps writing the 100,000-series file
  *   latencyidle  the same with no writer, for comparison
+ *   latencynop   the same with the writer but no Inc: what the machine
+ *             itself adds (interrupts, the writer's use of a CPU), to
+ *             compare the Inc's tail with
  *   create    the time to create N/100, N/10 and N series (N = 1,000,000):
  *             ns_per_op per series, which stays flat if creation is linear
  * ns_per_op is wall time / total operations (all threads).
@@ -355,8 +358,10 @@ static void *lat_writer(void *p)
 
 /* With `writing`, while a thread rewrites the 100,000-series file back to
  * back; without, the same measurement alone, to tell the machine's own
- * interruptions (scheduler, interrupts) from anything the writer does. */
-static void latency(long n, int writing)
+ * interruptions (scheduler, interrupts) from anything the writer does.
+ * Without `inc`, nothing is timed but the clock: the tail that any code
+ * gets on this machine while the writer runs. */
+static void latency(long n, int writing, int inc)
 {
     static uint32_t hist[LAT_SLOTS];
     double create_ms, maxv = 0, overhead = 1e9;
@@ -398,7 +403,8 @@ static void latency(long n, int writing)
     for (long i = 0; i < n; i++) {
         double x = now_ns(), d;
 
-        pf_counter_inc(c);
+        if (inc)
+            pf_counter_inc(c);
         d = now_ns() - x - overhead;
         if (d < 0)
             d = 0;
@@ -434,7 +440,8 @@ static void latency(long n, int writing)
              "max_ns=%.0f over_1us=%ld over_100us=%ld clock_overhead_ns=%.0f",
              a.writes, val[0], val[1], val[2], val[3], over1us, over,
              overhead);
-    result(writing ? "latency" : "latencyidle", n, val[0], extra);
+    result(!inc ? "latencynop" : writing ? "latency" : "latencyidle", n,
+           val[0], extra);
     pf_registry_free(reg);
 }
 
@@ -445,7 +452,8 @@ int main(int argc, char **argv)
 
     if (argc < 2 || argc > 3) {
         fprintf(stderr, "usage: pfbench w1|w2|w3same|w3diff|w3sharded|w4|"
-                        "w5|create|latency|latencyidle [ITERATIONS]\n");
+                        "w5|create|latency|latencyidle|latencynop "
+                        "[ITERATIONS]\n");
         return 2;
     }
     w = argv[1];
@@ -465,9 +473,11 @@ int main(int argc, char **argv)
     else if (strcmp(w, "create") == 0)
         create(n ? n : 1000000);
     else if (strcmp(w, "latency") == 0)
-        latency(n ? n : 10000000, 1);
+        latency(n ? n : 10000000, 1, 1);
     else if (strcmp(w, "latencyidle") == 0)
-        latency(n ? n : 10000000, 0);
+        latency(n ? n : 10000000, 0, 1);
+    else if (strcmp(w, "latencynop") == 0)
+        latency(n ? n : 10000000, 1, 0);
     else {
         fprintf(stderr, "pfbench: unknown workload %s\n", w);
         return 2;
