@@ -242,6 +242,87 @@ static void family_handles_survive_table_growth(void **state)
     assert_int_equal(atomic_load(&f->nseries), N);
 }
 
+/* Finding a series that exists allocates nothing, whatever the lengths of
+ * its values (every path of the hash and the compare: empty, 1 to 3, 4 to
+ * 7, 8, 9 to 16 and longer bytes), and finds the series made first, not
+ * one whose values split the same bytes differently. */
+static void family_lookup_of_existing_series_allocates_nothing(void **state)
+{
+    static const char *const values[] = {
+        "", "a", "ab", "abc", "abcd", "abcdefg", "abcdefgh", "abcdefghi",
+        "abcdefghijklmnop", "abcdefghijklmnopq",
+        "a value longer than any word, forty bytes",
+    };
+    enum { NV = sizeof(values) / sizeof(values[0]) };
+    static const char *const one[] = {"v", NULL};
+    pf_counter *handles[NV][NV], *c;
+    pf_family *f, *g, *h, *sharded;
+    pf_histogram *hist;
+    pf_gauge *gauge;
+    long attempts;
+
+    assert_int_equal(
+        pf_counter_family_new(*state, "f_lookup_total", "Lookups.", kv, &f),
+        0);
+    assert_int_equal(pf_gauge_family_new(*state, "f_lookup_level", "Level.",
+                                         one, &g),
+                     0);
+    assert_int_equal(pf_histogram_family_new(*state, "f_lookup_seconds",
+                                             "Seconds.", one, NULL, 0, &h),
+                     0);
+    assert_int_equal(pf_counter_family_new_sharded(*state,
+                                                   "f_lookup_sharded_total",
+                                                   "Sharded.", one, &sharded),
+                     0);
+    for (size_t i = 0; i < NV; i++) {
+        for (size_t j = 0; j < NV; j++)
+            assert_int_equal(pf_counter_with_labels(f, &handles[i][j],
+                                                    values[i], values[j],
+                                                    NULL),
+                             0);
+        assert_int_equal(pf_gauge_set_labels(g, 1, values[i], NULL), 0);
+        assert_int_equal(pf_histogram_observe_labels(h, 1, values[i], NULL),
+                         0);
+        assert_int_equal(pf_counter_inc_labels(sharded, values[i], NULL), 0);
+    }
+    assert_int_equal(atomic_load(&f->nseries), NV * NV);
+
+    pf__alloc_fail_nth(0);
+    for (size_t i = 0; i < NV; i++) {
+        for (size_t j = 0; j < NV; j++) {
+            const char *const pair[] = {values[i], values[j]};
+
+            assert_int_equal(pf_counter_with_labels(f, &c, values[i],
+                                                    values[j], NULL),
+                             0);
+            assert_ptr_equal(c, handles[i][j]);
+            assert_int_equal(pf_counter_with(f, pair, &c), 0);
+            assert_ptr_equal(c, handles[i][j]);
+            assert_int_equal(pf_counter_inc_labels(f, values[i], values[j],
+                                                   NULL),
+                             0);
+        }
+        assert_int_equal(pf_gauge_with_labels(g, &gauge, values[i], NULL), 0);
+        assert_int_equal(pf_gauge_add_labels(g, 1, values[i], NULL), 0);
+        assert_int_equal(pf_histogram_with_labels(h, &hist, values[i], NULL),
+                         0);
+        assert_int_equal(pf_histogram_observe_labels(h, 2, values[i], NULL),
+                         0);
+        assert_int_equal(pf_counter_inc_labels(sharded, values[i], NULL), 0);
+    }
+    attempts = pf__alloc_fail_nth(0);
+    assert_int_equal(attempts, 0);
+    assert_int_equal(atomic_load(&f->nseries), NV * NV);
+
+    /* The count itself works: a new series in a new family allocates. */
+    assert_int_equal(pf_counter_family_new(*state, "f_lookup_new_total",
+                                           "New.", kv, &f),
+                     0);
+    pf__alloc_fail_nth(0);
+    assert_int_equal(pf_counter_inc_labels(f, "x", "y", NULL), 0);
+    assert_true(pf__alloc_fail_nth(0) > 0);
+}
+
 /* Check that the id="" values in `text` are strictly increasing; return
  * how many there are. */
 static size_t count_sorted_ids(const char *text)
@@ -318,6 +399,7 @@ int main(void)
         T(family_delete_hides_and_revives_from_zero),
         T(family_clear_removes_every_series),
         T(family_handles_survive_table_growth),
+        T(family_lookup_of_existing_series_allocates_nothing),
         T(family_render_order_is_by_values_after_growth),
         T(family_constant_label_conflicts),
     };
