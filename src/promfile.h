@@ -164,7 +164,7 @@ PF_EXPORT int pf_counter_family_new(pf_registry *reg, const char *name,
  * the render adds them up. Many threads incrementing one series then do
  * not contend for its cache line. The price is memory: 64 bytes per slot
  * per series, the slots being the CPUs configured rounded up to a power
- * of two, at least 2 and at most 64. Use it for the few hottest series;
+ * of two, at least 2 and at most 64, and 16 bytes more in the series. Use it for the few hottest series;
  * handles and functions are those of any counter.  MT-Safe. */
 PF_EXPORT int pf_counter_family_new_sharded(pf_registry *reg,
                                             const char *name,
