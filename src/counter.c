@@ -144,6 +144,8 @@ int pf_counter_with_labels(pf_family *fam, pf_counter **ret, ...)
     va_list ap;
     int r;
 
+    if (PF_UNLIKELY(!ret))
+        return pf__err(-EINVAL, "result pointer is NULL");
     va_start(ap, ret);
     r = pf__series_get_va(fam, PF_TYPE_COUNTER, ap,
                           (pf_series **)(void *)ret);

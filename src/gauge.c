@@ -54,6 +54,8 @@ int pf_gauge_with_labels(pf_family *fam, pf_gauge **ret, ...)
     va_list ap;
     int r;
 
+    if (PF_UNLIKELY(!ret))
+        return pf__err(-EINVAL, "result pointer is NULL");
     va_start(ap, ret);
     r = pf__series_get_va(fam, PF_TYPE_GAUGE, ap, (pf_series **)(void *)ret);
     va_end(ap);

@@ -118,6 +118,8 @@ int pf_histogram_with_labels(pf_family *fam, pf_histogram **ret, ...)
     va_list ap;
     int r;
 
+    if (PF_UNLIKELY(!ret))
+        return pf__err(-EINVAL, "result pointer is NULL");
     va_start(ap, ret);
     r = pf__series_get_va(fam, PF_TYPE_HISTOGRAM, ap,
                           (pf_series **)(void *)ret);

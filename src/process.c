@@ -308,8 +308,18 @@ int pf_build_info_register(pf_registry *reg, const char *prefix,
     pf_gauge *g;
     int r;
 
+    size_t nl = 0, nv = 0;
+
     if (!prefix || !*prefix || strlen(prefix) > PF_MAX_NAME - 11)
         return pf__err(-EINVAL, "build info prefix is empty or too long");
+    while (labels && labels[nl])
+        nl++;
+    while (values && values[nv])
+        nv++;
+    if (nl != nv)
+        return pf__err(-EINVAL,
+                       "build info has %zu label names but %zu values", nl,
+                       nv);
     snprintf(name, sizeof(name), "%s_build_info", prefix);
     snprintf(help, sizeof(help),
              "A metric with a constant '1' value labeled by the version "

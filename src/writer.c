@@ -637,6 +637,8 @@ int pf_writer_start_ini(pf_registry *reg, const char *path, pf_error *reterr,
     pf_config *cfg;
     int r;
 
+    if (!ret)
+        return pf__err(-EINVAL, "result pointer is NULL");
     r = pf_config_new(&cfg);
     if (r < 0)
         return r;
