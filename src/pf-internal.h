@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "promfile.h"
 
@@ -618,6 +619,8 @@ typedef struct pf_sys {
     int (*close)(int fd);
     int (*renameat)(int olddfd, const char *oldname, int newdfd,
                     const char *newname);
+    int (*unlinkat)(int dfd, const char *name, int flags);
+    int (*fstatat)(int dfd, const char *name, struct stat *st, int flags);
 } pf_sys;
 
 extern pf_sys pf__sys;
@@ -625,7 +628,15 @@ extern pf_sys pf__sys;
 /* The atomic replace of TEXTFILE.md. Returns 0 or -errno. */
 int pf__write_file(const char *dir, const char *file, const char *data,
                    size_t len, unsigned mode, unsigned flags);
+/* Open the textfile directory `dir` for the write path: an O_PATH
+ * descriptor, refused with ELOOP if dir is a symbolic link and, for root,
+ * with EPERM if someone else could replace a directory above it (see
+ * writer.c). Returns the descriptor, or -1 with errno set. */
+int pf__dir_open(const char *dir);
 /* Remove leftover temporary files of `file` in `dir`. Returns how many. */
 int pf__remove_leftovers(const char *dir, const char *file);
+/* Remove `file` from `dir` (remove_on_exit). Returns 0 or -errno; a file
+ * already gone is not an error. */
+int pf__remove_file(const char *dir, const char *file);
 
 #endif /* PF_INTERNAL_H */

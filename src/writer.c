@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,9 +23,14 @@
 
 /* ---- System calls (replaceable by the fault-injection tests) ----------- */
 
+/* The directory is opened with O_PATH: writing and searching it is all
+ * the write path needs (openat(), renameat() and unlinkat() take an O_PATH
+ * descriptor), so a directory with mode 0300 or an ACL "u:app:wx" works.
+ * O_NOFOLLOW refuses a directory that is a symbolic link (see
+ * pf__dir_open()). */
 static int sys_open_dir(const char *path)
 {
-    return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
 static int sys_openat(int dfd, const char *name, int flags, unsigned mode)
@@ -50,7 +56,109 @@ pf_sys pf__sys = {
     .fsync = fsync,
     .close = close,
     .renameat = renameat,
+    .unlinkat = unlinkat,
+    .fstatat = fstatat,
 };
+
+/* ---- The directory -------------------------------------------------------
+ *
+ * A writer running as root must not create root-owned files where someone
+ * else chooses (issue 12, libpromfile(7) "Threat model"). Two rules:
+ *   - the directory itself may not be a symbolic link, at start or ever
+ *     after: O_NOFOLLOW at every write, so that replacing the directory
+ *     with a link (mv D D.old; ln -s /victim D) is refused with ELOOP;
+ *   - as root, every directory above it, as written and as resolved, must
+ *     belong to root or to the writer's user and be writable by nobody
+ *     else (a sticky directory such as /tmp excepted), as OpenSSH asks of
+ *     the paths to its keys: else whoever can write there could swap a
+ *     component for a link, and the write fails with EPERM.
+ * The directory itself may be group-writable (a daemon's group, see
+ * examples/systemd): that lets others create files in it, which the
+ * O_EXCL|O_NOFOLLOW temporary file and rename() already make harmless. */
+
+/* Can anyone but root and us replace the entries of the directory st? */
+static bool dir_unsafe(const struct stat *st)
+{
+    uid_t me = geteuid();
+
+    if (st->st_uid != 0 && st->st_uid != me)
+        return true;
+    return (st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX);
+}
+
+/* Check the ancestors of the absolute path p (a copy: it is cut at each
+ * '/' in turn, and restored). Returns 0 or -EPERM. */
+static int ancestors_safe(char *p)
+{
+    char *slash = p;
+
+    while ((slash = strchr(slash + 1, '/')) != NULL) {
+        struct stat st;
+        int r;
+
+        /* The directory that holds the next component: "/" first. */
+        if (slash == p) {
+            r = pf__sys.fstatat(AT_FDCWD, "/", &st, 0);
+        } else {
+            *slash = '\0';
+            r = pf__sys.fstatat(AT_FDCWD, p, &st, 0);
+            *slash = '/';
+        }
+        /* A missing ancestor is reported by the open that follows. */
+        if (r == 0 && dir_unsafe(&st))
+            return -EPERM;
+    }
+    return 0;
+}
+
+int pf__dir_open(const char *dir)
+{
+    char path[PATH_MAX], real[PATH_MAX];
+    size_t n = strlen(dir);
+    int fd;
+
+    /* "dir/" would follow a link named dir: drop trailing slashes. */
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    if (n == 0 || n >= sizeof(path)) {
+        errno = n ? ENAMETOOLONG : ENOENT;
+        return -1;
+    }
+    memcpy(path, dir, n);
+    path[n] = '\0';
+    if (geteuid() == 0) {
+        int r = 0;
+
+        if (path[0] == '/') {
+            r = ancestors_safe(path);
+        } else if (getcwd(real, sizeof(real)) &&
+                   strlen(real) + 1 + n < sizeof(real)) {
+            strcat(strcat(real, "/"), path);
+            r = ancestors_safe(real);
+        }
+        /* And the ancestors the kernel actually walks through, wherever
+         * links lead. */
+        if (r == 0 && realpath(path, real))
+            r = ancestors_safe(real);
+        if (r < 0) {
+            errno = -r;
+            return -1;
+        }
+    }
+    fd = pf__sys.open_dir(path);
+    if (fd < 0 && errno == ENOTDIR) {
+        struct stat st;
+
+        /* O_PATH|O_NOFOLLOW|O_DIRECTORY says ENOTDIR of a link: say what
+         * it is. */
+        if (pf__sys.fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISLNK(st.st_mode))
+            errno = ELOOP;
+        else
+            errno = ENOTDIR;
+    }
+    return fd;
+}
 
 /* ---- Temporary names ----------------------------------------------------- */
 
@@ -139,16 +247,21 @@ static bool alive(pid_t pid)
 
 int pf__remove_leftovers(const char *dir, const char *file)
 {
-    int dfd, removed = 0;
+    int dfd, lfd, removed = 0;
     struct dirent *de;
     DIR *d;
 
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    dfd = pf__dir_open(dir);
     if (dfd < 0)
         return 0;
-    d = fdopendir(dfd);
+    /* Listing needs read permission, which writing does not: without it
+     * leftovers stay (libpromfile(7)). */
+    lfd = pf__sys.openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    d = lfd >= 0 ? fdopendir(lfd) : NULL;
     if (!d) {
-        close(dfd);
+        if (lfd >= 0)
+            pf__sys.close(lfd);
+        pf__sys.close(dfd);
         return 0;
     }
     while ((de = readdir(d)) != NULL) {
@@ -161,13 +274,27 @@ int pf__remove_leftovers(const char *dir, const char *file)
             continue;
         /* Only regular files of ours: never a symlink someone planted,
          * never another user's file. */
-        if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        if (pf__sys.fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+                0 &&
             S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
-            unlinkat(dfd, de->d_name, 0) == 0)
+            pf__sys.unlinkat(dfd, de->d_name, 0) == 0)
             removed++;
     }
     closedir(d);
+    pf__sys.close(dfd);
     return removed;
+}
+
+int pf__remove_file(const char *dir, const char *file)
+{
+    int dfd = pf__dir_open(dir), r = 0;
+
+    if (dfd < 0)
+        return -errno;
+    if (pf__sys.unlinkat(dfd, file, 0) < 0 && errno != ENOENT)
+        r = -errno;
+    pf__sys.close(dfd);
+    return r;
 }
 
 /* ---- The atomic write ---------------------------------------------------- */
@@ -181,7 +308,7 @@ int pf__write_file(const char *dir, const char *file, const char *data,
 
     if (strlen(file) > PF_MAX_FILE_NAME)
         return -EINVAL;
-    dfd = pf__sys.open_dir(dir);
+    dfd = pf__dir_open(dir);
     if (dfd < 0)
         return -errno;
     for (int tries = 0; fd < 0; tries++) {
@@ -237,12 +364,18 @@ int pf__write_file(const char *dir, const char *file, const char *data,
     /* The new file is in place; a failed directory fsync only means the
      * rename may not survive a power loss. Report it all the same. */
     if (flags & PF_WRITE_FSYNC_DIR) {
-        int rc;
+        /* fsync() needs a descriptor that is not O_PATH, which needs read
+         * permission on the directory. */
+        int sfd = pf__sys.openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+                                 0);
+        int rc = sfd;
 
-        while ((rc = pf__sys.fsync(dfd)) < 0 && errno == EINTR)
+        while (sfd >= 0 && (rc = pf__sys.fsync(sfd)) < 0 && errno == EINTR)
             ;
         if (rc < 0)
             r = -errno;
+        if (sfd >= 0)
+            pf__sys.close(sfd);
     }
     pf__sys.close(dfd);
     return r;
@@ -251,7 +384,7 @@ fail:
     r = -errno;
     if (fd >= 0)
         pf__sys.close(fd);
-    unlinkat(dfd, tmp, 0);
+    pf__sys.unlinkat(dfd, tmp, 0);
     pf__sys.close(dfd);
     return r;
 }
@@ -691,14 +824,8 @@ int pf_writer_stop(pf_writer *w)
     pthread_join(w->thread, NULL);
     /* The last write, unless the file is about to go. */
     r = w->cfg.remove_on_exit ? 0 : do_write(w);
-    if (w->cfg.remove_on_exit) {
-        int dfd = open(w->cfg.directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-        if (dfd >= 0) {
-            unlinkat(dfd, w->cfg.file, 0);
-            close(dfd);
-        }
-    }
+    if (w->cfg.remove_on_exit)
+        r = pf__remove_file(w->cfg.directory, w->cfg.file);
     writer_free(w, false);
     return r;
 }

@@ -642,20 +642,24 @@ static void writer_survives_its_directory_changing(void **state)
     assert_int_equal(mkdir(sub, 0755), 0);
     assert_int_equal(pf_writer_flush(w), 0);
 
-    /* Replaced by a symbolic link: followed, as node_exporter follows it;
-     * the file is written where the link points. */
+    /* Replaced by a symbolic link: refused (ELOOP), nothing is written
+     * where the link points (issue 12); a directory again: written. */
     test_remove_tree(sub);
     assert_int_equal(mkdir(elsewhere, 0755), 0);
     assert_int_equal(symlink(elsewhere, sub), 0);
     assert_int_equal(pf_counter_add(fx->events, 5), 0);
+    assert_int_equal(pf_writer_flush(w), -ELOOP);
+    assert_int_equal(count_entries(elsewhere), 0);
+    assert_int_equal(unlink(sub), 0);
+    assert_int_equal(mkdir(sub, 0755), 0);
     assert_int_equal(pf_writer_flush(w), 0);
-    snprintf(path, sizeof(path), "%s/app.prom", elsewhere);
+    snprintf(path, sizeof(path), "%s/app.prom", sub);
     text = read_file(path);
     assert_non_null(text);
     assert_non_null(strstr(text, "\nw_events_total 5\n"));
     free(text);
 
-    if (!mount_tmpfs(elsewhere, "size=64k,mode=0755")) {
+    if (!mount_tmpfs(sub, "size=64k,mode=0755")) {
         assert_int_equal(pf_writer_stop(w), 0);
         skip();
     }
@@ -663,7 +667,7 @@ static void writer_survives_its_directory_changing(void **state)
     before = read_file(path);
     assert_non_null(before);
     /* Read-only: EROFS, the file as it was; writable again: written. */
-    assert_int_equal(mount("tmpfs", elsewhere, "tmpfs",
+    assert_int_equal(mount("tmpfs", sub, "tmpfs",
                            MS_REMOUNT | MS_RDONLY, "size=64k"),
                      0);
     assert_int_equal(pf_counter_add(fx->events, 1), 0);
@@ -671,7 +675,7 @@ static void writer_survives_its_directory_changing(void **state)
     text = read_file(path);
     assert_string_equal(text, before);
     free(text);
-    assert_int_equal(mount("tmpfs", elsewhere, "tmpfs", MS_REMOUNT,
+    assert_int_equal(mount("tmpfs", sub, "tmpfs", MS_REMOUNT,
                            "size=64k"),
                      0);
     assert_int_equal(pf_writer_flush(w), 0);
@@ -692,7 +696,7 @@ static void writer_survives_its_directory_changing(void **state)
     assert_string_equal(text, before);
     free(text);
     free(before);
-    assert_int_equal(count_entries(elsewhere), 1);
+    assert_int_equal(count_entries(sub), 1);
     /* Room again: written, and the errors are in the file. */
     assert_int_equal(pf_family_clear(fill), 0);
     assert_int_equal(pf_writer_flush(w), 0);
@@ -702,7 +706,207 @@ static void writer_survives_its_directory_changing(void **state)
     assert_non_null(strstr(text, "promfile_write_errors_total{errno=\"ENOENT\"} 1"));
     free(text);
     assert_int_equal(pf_writer_stop(w), 0);
-    umount2(elsewhere, MNT_DETACH);
+    umount2(sub, MNT_DETACH);
+}
+
+/* ---- The directory's safety (issue 12, items 2 and 3) ------------------ */
+
+/* A writer of fx->reg into dir, every 10 ms, as a daemon would run it. */
+static pf_writer *start_in(const fixture *fx, const char *dir)
+{
+    pf_config *cfg;
+    pf_writer *w;
+
+    assert_int_equal(pf_config_new(&cfg), 0);
+    assert_int_equal(pf_config_set(cfg, "textfile", "directory", dir, NULL),
+                     0);
+    assert_int_equal(pf_config_set(cfg, "textfile", "file", "app.prom", NULL),
+                     0);
+    assert_int_equal(pf_config_set(cfg, "textfile", "interval", "10ms", NULL),
+                     0);
+    assert_int_equal(pf_config_set(cfg, "process", "enabled", "no", NULL), 0);
+    assert_int_equal(pf_writer_start(fx->reg, cfg, &w), 0);
+    pf_config_free(cfg);
+    return w;
+}
+
+/* A directory that is a symbolic link from the start is refused: the
+ * writer starts, and every write fails with ELOOP, the victim untouched. */
+static void writer_refuses_a_symlinked_directory(void **state)
+{
+    fixture *fx = *state;
+    char victim[128], link[128];
+    pf_writer *w;
+
+    snprintf(victim, sizeof(victim), "%s/victim", fx->dir);
+    snprintf(link, sizeof(link), "%s/textfile", fx->dir);
+    assert_int_equal(mkdir(victim, 0755), 0);
+    assert_int_equal(symlink(victim, link), 0);
+    assert_int_equal(
+        pf_registry_write_textfile(fx->reg, link, "app.prom", 0, 0), -ELOOP);
+    /* A trailing slash does not make it followed either. */
+    strcat(link, "/");
+    assert_int_equal(
+        pf_registry_write_textfile(fx->reg, link, "app.prom", 0, 0), -ELOOP);
+    w = start_in(fx, link);
+    assert_int_equal(pf_writer_last_error(w), -ELOOP);
+    assert_int_equal(pf_writer_flush(w), -ELOOP);
+    assert_int_equal(pf_writer_stop(w), -ELOOP);
+    assert_int_equal(count_entries(victim), 0);
+}
+
+/* mv D D.old; ln -s victim D under a running writer: not one file reaches
+ * the victim, before or at stop; the old directory keeps the last file
+ * written before the swap. */
+static void writer_refuses_a_swapped_directory(void **state)
+{
+    fixture *fx = *state;
+    char d[128], old[128], victim[128], path[256];
+    pf_writer *w;
+    char *text;
+
+    snprintf(d, sizeof(d), "%s/d", fx->dir);
+    snprintf(old, sizeof(old), "%s/d.old", fx->dir);
+    snprintf(victim, sizeof(victim), "%s/victim", fx->dir);
+    assert_int_equal(mkdir(d, 0755), 0);
+    assert_int_equal(mkdir(victim, 0755), 0);
+    w = start_in(fx, d);
+    assert_int_equal(pf_writer_flush(w), 0);
+    assert_int_equal(rename(d, old), 0);
+    assert_int_equal(symlink(victim, d), 0);
+    assert_int_equal(pf_counter_add(fx->events, 7), 0);
+    assert_int_equal(pf_writer_flush(w), -ELOOP);
+    assert_int_equal(count_entries(victim), 0);
+    assert_int_equal(pf_writer_stop(w), -ELOOP);
+    assert_int_equal(count_entries(victim), 0);
+    snprintf(path, sizeof(path), "%s/app.prom", old);
+    text = read_file(path);
+    assert_non_null(text);
+    assert_null(strstr(text, "w_events_total 7"));
+    free(text);
+}
+
+/* Run fn(fx, dir) as user nobody when root (root reads any directory, so
+ * the test would prove nothing), else as ourselves; returns its result. */
+static int as_nobody(fixture *fx, const char *dir,
+                     int (*fn)(fixture *, const char *))
+{
+    pid_t pid;
+    int status;
+
+    if (geteuid() != 0)
+        return fn(fx, dir);
+    fflush(NULL);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int r;
+
+        if (setgid(65534) < 0 || setuid(65534) < 0)
+            _exit(100);
+        r = fn(fx, dir);
+        _exit(r < 0 ? -r : 0);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    return -WEXITSTATUS(status);
+}
+
+static int write_and_write_again(fixture *fx, const char *dir)
+{
+    pf_writer *w;
+    int r = pf_registry_write_textfile(fx->reg, dir, "a.prom", 0, 0);
+
+    if (r < 0)
+        return r;
+    w = start_in(fx, dir);
+    r = pf_writer_last_error(w);
+    if (r == 0)
+        r = pf_writer_flush(w);
+    if (pf_writer_stop(w) < 0 && r == 0)
+        r = -EIO;
+    return r;
+}
+
+/* Write and search permission are enough: a directory with mode 0300 (no
+ * read permission) is written, by pf_registry_write_textfile() and by a
+ * writer. */
+static void writer_writes_a_directory_it_cannot_read(void **state)
+{
+    fixture *fx = *state;
+    char dir[128], path[256];
+    struct stat st;
+
+    snprintf(dir, sizeof(dir), "/tmp/pf-0300-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    if (geteuid() == 0)
+        assert_int_equal(chown(dir, 65534, 65534), 0);
+    assert_int_equal(chmod(dir, 0300), 0);
+    assert_int_equal(as_nobody(fx, dir, write_and_write_again), 0);
+    chmod(dir, 0700);
+    snprintf(path, sizeof(path), "%s/a.prom", dir);
+    assert_int_equal(stat(path, &st), 0);
+    snprintf(path, sizeof(path), "%s/app.prom", dir);
+    assert_int_equal(stat(path, &st), 0);
+    test_remove_tree(dir);
+}
+
+/* As root, a directory under one that others may write (and could thus
+ * swap for a link) is refused with EPERM; a sticky one (/tmp) is safe,
+ * and so is one reached through a link, if where it leads is safe. */
+static void writer_as_root_refuses_unsafe_ancestors(void **state)
+{
+    fixture *fx = *state;
+    char base[128], d[160], link[160], viad[192];
+
+    if (geteuid() != 0)
+        skip();
+    snprintf(base, sizeof(base), "%s/base", fx->dir);
+    snprintf(d, sizeof(d), "%s/d", base);
+    snprintf(link, sizeof(link), "%s/link", fx->dir);
+    snprintf(viad, sizeof(viad), "%s/d", link);
+    assert_int_equal(mkdir(base, 0755), 0);
+    assert_int_equal(mkdir(d, 0777), 0);
+    assert_int_equal(symlink(base, link), 0);
+    /* Safe: every directory above belongs to root, writable only by it;
+     * d itself may be writable by anyone. */
+    assert_int_equal(pf_registry_write_textfile(fx->reg, d, "a.prom", 0, 0),
+                     0);
+    assert_int_equal(
+        pf_registry_write_textfile(fx->reg, viad, "a.prom", 0, 0), 0);
+    /* Writable by all: refused, as written and through the link. */
+    assert_int_equal(chmod(base, 0777), 0);
+    assert_int_equal(pf_registry_write_textfile(fx->reg, d, "a.prom", 0, 0),
+                     -EPERM);
+    assert_int_equal(
+        pf_registry_write_textfile(fx->reg, viad, "a.prom", 0, 0), -EPERM);
+    /* Writable by its group: refused too. */
+    assert_int_equal(chmod(base, 0775), 0);
+    assert_int_equal(pf_registry_write_textfile(fx->reg, d, "a.prom", 0, 0),
+                     -EPERM);
+    /* Sticky: others cannot rename what is not theirs. */
+    assert_int_equal(chmod(base, 01777), 0);
+    assert_int_equal(pf_registry_write_textfile(fx->reg, d, "a.prom", 0, 0),
+                     0);
+    /* Another user's directory: refused. */
+    assert_int_equal(chmod(base, 0755), 0);
+    assert_int_equal(chown(base, 65534, 65534), 0);
+    assert_int_equal(pf_registry_write_textfile(fx->reg, d, "a.prom", 0, 0),
+                     -EPERM);
+    assert_int_equal(chown(base, 0, 0), 0);
+    /* A relative path is checked from the working directory up. */
+    {
+        char cwd[4096];
+
+        assert_non_null(getcwd(cwd, sizeof(cwd)));
+        assert_int_equal(chdir(base), 0);
+        assert_int_equal(
+            pf_registry_write_textfile(fx->reg, "d", "a.prom", 0, 0), 0);
+        assert_int_equal(chmod(base, 0777), 0);
+        assert_int_equal(
+            pf_registry_write_textfile(fx->reg, "d", "a.prom", 0, 0), -EPERM);
+        assert_int_equal(chdir(cwd), 0);
+    }
 }
 
 static void writer_start_ini_from_environment(void **state)
@@ -769,6 +973,10 @@ int main(void)
         T(writer_removes_only_its_leftovers),
         T(writer_fork_child_never_writes_parent_file),
         T(writer_survives_its_directory_changing),
+        T(writer_refuses_a_symlinked_directory),
+        T(writer_refuses_a_swapped_directory),
+        T(writer_writes_a_directory_it_cannot_read),
+        T(writer_as_root_refuses_unsafe_ancestors),
         T(writer_start_ini_from_environment),
         T(writer_refuses_bad_arguments),
     };
