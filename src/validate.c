@@ -296,6 +296,13 @@ int pf__check_help(const char *help)
     if (!help || !*help)
         return pf__err(-EINVAL, "HELP text is empty");
     n = strlen(help);
+    /* The parsers skip the blanks after the name: the text would lose
+     * them, and one that is only blanks reads as none, which promtool
+     * flags ("no help text"). */
+    if (help[0] == ' ' || help[0] == '\t')
+        return pf__err(-EINVAL,
+                       "HELP text starts with white space, which readers "
+                       "drop");
     if (!pf__utf8_valid(help, n))
         return pf__err(-EINVAL, "HELP text is not valid UTF-8");
     /* A raw control character (a CR above all) in a HELP line is at best

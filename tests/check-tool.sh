@@ -189,6 +189,14 @@ printf '%s\n' '# HELP queue_items Items queued; back\\slash.' \
     >"$E/want-tail"
 cmp "$E/got" "$E/want-tail" || fail "new gauge family with --help-text"
 "$P" check --user= "$F" >/dev/null || fail "edited file fails check"
+# A HELP of blanks, or starting with one, is refused: readers drop them
+# (issue 12).
+cp "$F" "$E/orig"
+for h in ' ' '	x' ' Leading.'; do
+    "$P" set "$F" blank_help_items 1 --help-text "$h" 2>/dev/null &&
+        fail "--help-text '$h' accepted"
+done
+cmp "$F" "$E/orig" || fail "a refused --help-text changed the file"
 
 # del: only the line goes; the last series takes HELP and TYPE along.
 cp "$F" "$E/orig"

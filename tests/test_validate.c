@@ -496,6 +496,21 @@ static void help_rejects_empty(void **state)
     assert_einval_msg(pf__check_help(NULL), "HELP text is empty");
 }
 
+/* Issue 12: readers strip the blanks after the name, so " x" would be
+ * read back as "x" and " " as no HELP at all (promtool: "no help
+ * text"). */
+static void help_rejects_leading_blank(void **state)
+{
+    UNUSED(state);
+    assert_einval_msg(pf__check_help(" "), "starts with white space");
+    assert_einval_msg(pf__check_help("   "), "starts with white space");
+    assert_einval_msg(pf__check_help("\tx"), "starts with white space");
+    assert_einval_msg(pf__check_help(" Requests."), "starts with white space");
+    /* Blanks after the first character are kept by every reader. */
+    assert_ok(pf__check_help("Requests. "));
+    assert_ok(pf__check_help("\nRequests."));
+}
+
 static void help_rejects_invalid_utf8(void **state)
 {
     UNUSED(state);
@@ -590,6 +605,7 @@ int main(void)
         cmocka_unit_test(help_accepts_text),
         cmocka_unit_test(help_allows_tab_and_newline),
         cmocka_unit_test(help_rejects_empty),
+        cmocka_unit_test(help_rejects_leading_blank),
         cmocka_unit_test(help_rejects_invalid_utf8),
         cmocka_unit_test(help_rejects_cr),
         cmocka_unit_test(help_rejects_control_chars),
