@@ -622,6 +622,17 @@ int pf__family_new(pf_registry *reg, enum pf_type type, const char *name,
     r = check_labels(labels, &nlabels);
     if (r < 0)
         return r;
+    {
+        const pf_nodeexp_family *ne = pf__nodeexp_collides(
+            name, type_name(type), help, labels, nlabels);
+
+        if (ne)
+            return pf__err(-EEXIST,
+                           "node_exporter exports \"%.60s\" itself; a "
+                           "textfile's family of that name is dropped at "
+                           "every scrape (rename it)",
+                           name);
+    }
     if (type == PF_TYPE_HISTOGRAM) {
         r = check_buckets(buckets, &nbuckets);
         if (r < 0)

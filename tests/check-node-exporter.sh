@@ -4,5 +4,5 @@
 # rewrites a 3000-series textfile every 10 ms (tests/nodeexp.py).
 : "${srcdir:=.}"
 : "${top_builddir:=.}"
-exec /usr/bin/python3 "$srcdir/tests/nodeexp.py" \
+exec /usr/bin/python3 "$srcdir/tests/nodeexp.py" load \
     "$top_builddir/tests/writer_load" 3000 300

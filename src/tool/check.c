@@ -419,6 +419,43 @@ static void check_families(pt_file *f, pt_ctx *c)
             continue;
         }
         at = f->lines[fam->first_idx].no;
+        {
+            /* node_exporter's own families: merged with a textfile's only
+             * with the same type and HELP (node_exporter gives a family
+             * without one "Metric read from <file>"), and a series with
+             * node_exporter's label names may be one of its own. */
+            const pf_nodeexp_family *ne = pf__nodeexp_family(fam->name);
+
+            if (ne && (strcmp(pt_type_name(fam->type), ne->type) != 0 ||
+                       !fam->help || strcmp(fam->help, ne->help) != 0))
+                pt_report(c, f, at, true, "node-exporter",
+                          "node_exporter exports %.60s itself, as a %s with "
+                          "the HELP \"%.60s\": this family, of another "
+                          "type or HELP, is dropped at every scrape",
+                          fam->name, ne->type, ne->help);
+            else if (ne)
+                for (size_t k = fam->first_idx; k <= fam->last_idx; k++) {
+                    const pt_line *l = &f->lines[k];
+                    const char *names[PF_MAX_LABELS];
+                    size_t nn = 0;
+
+                    if (l->kind != PT_SAMPLE || l->fam != (int)i)
+                        continue;
+                    for (size_t j = 0; j < l->nlabels && nn < PF_MAX_LABELS;
+                         j++)
+                        if (l->labels[j].vlen)
+                            names[nn++] = l->labels[j].name;
+                    if (pf__nodeexp_same_labels(ne, names, nn))
+                        pt_report(c, f, l->no, !*ne->labels, "node-exporter",
+                                  "node_exporter exports %.60s itself with "
+                                  "these label names: %s",
+                                  fam->name,
+                                  *ne->labels ? "a series of the same values "
+                                                "is dropped"
+                                              : "this series is dropped at "
+                                                "every scrape");
+                }
+        }
         if (fam->name[0] == '_' && fam->name[1] == '_') {
             pt_report(c, f, at, true, "name",
                       "metric name %.60s starts with \"__\", which is "
