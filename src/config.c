@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* inih's INI_MAX_LINE in Debian's build (the default): the longest line
  * it can hold, newline and NUL included. */
@@ -631,6 +632,17 @@ static char *read_line(char *str, int num, void *stream)
             fail(c, -EINVAL, "line contains a NUL byte%s", "");
             return NULL;
         }
+        /* A CR that does not end the line (CR-only line endings, as old
+         * Macs wrote them): inih would read the whole file as one line
+         * and ignore every key after the first section. CRLF is fine. */
+        if (n >= 2 && str[n - 2] == '\r') {
+            c->at.line++;
+            fail(c, -EINVAL,
+                 "carriage return inside the line (CR-only line "
+                 "endings?)%s; end lines with LF or CRLF",
+                 "");
+            return NULL;
+        }
     }
     if (n == 0)
         return NULL;
@@ -666,6 +678,25 @@ static char *read_line(char *str, int num, void *stream)
 
         if (end) {
             size_t len = (size_t)(end - p - 1);
+            const char *q = end + 1;
+
+            /* inih ignores whatever follows the ']': "[textfile]
+             * interval = 1h" would set nothing. Only blanks and a
+             * comment may. */
+            while (*q == ' ' || *q == '\t')
+                q++;
+            if (*q && *q != ';' && *q != '\n' && *q != '\r' &&
+                !(*q == '#' && q > end + 1)) {
+                char name[64];
+
+                snprintf(name, sizeof(name), "%.*s",
+                         (int)(len < 60 ? len : 60), p + 1);
+                fail(c, -EINVAL,
+                     "text after [%s] on its line, which would be "
+                     "ignored; put each key on a line of its own",
+                     name);
+                return NULL;
+            }
 
             if (!known_section(p + 1, len)) {
                 char name[64];
@@ -724,6 +755,25 @@ int pf_config_load(pf_config *cfg, const char *path, pf_error *reterr)
     if (!c.f) {
         r = -errno;
         return cfg_err(reterr, &c.at, r, "cannot open: %s", pf_strerror(r));
+    }
+    {
+        struct stat st;
+
+        /* A directory opens, then reads as an error; a device such as
+         * /dev/zero would read forever. Pipes and FIFOs are read. */
+        r = fstat(fileno(c.f), &st) < 0 ? -errno : 0;
+        if (r == 0 && S_ISDIR(st.st_mode))
+            r = -EISDIR;
+        else if (r == 0 && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+            r = -EINVAL;
+        if (r < 0) {
+            fclose(c.f);
+            return cfg_err(reterr, &c.at, r, "%s",
+                           r == -EISDIR ? "is a directory, not an ini file"
+                           : r == -EINVAL
+                               ? "is not a regular file"
+                               : pf_strerror(r));
+        }
     }
     /* Parse into a copy: on error nothing of the file is applied. */
     r = pf__config_copy(cfg, &tmp);

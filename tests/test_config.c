@@ -909,12 +909,44 @@ static void config_load_refuses_missing_file(void **state)
     assert_true(ends_with(err.source, "missing.conf"));
     assert_true(err.text[0] != '\0');
     assert_same_config(fx->cfg, before);
-    /* A directory is not a file. */
+    /* A directory is not a file, and says so (issue 12, item 13). */
     memset(&err, 0, sizeof(err));
-    assert_true(pf_config_load(fx->cfg, fx->dir, &err) < 0);
-    assert_true(err.code < 0);
+    assert_int_equal(pf_config_load(fx->cfg, fx->dir, &err), -EISDIR);
+    assert_int_equal(err.code, -EISDIR);
+    assert_non_null(strstr(err.text, "is a directory"));
+    assert_non_null(strstr(pf_last_error(), "is a directory"));
+    assert_same_config(fx->cfg, before);
+    /* Nor is a device, which could be read forever. */
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(pf_config_load(fx->cfg, "/dev/zero", &err), -EINVAL);
+    assert_non_null(strstr(err.text, "not a regular file"));
     assert_same_config(fx->cfg, before);
     drop_snapshot();
+}
+
+/* Issue 12, item 8: what inih would silently ignore is an error, with its
+ * line: text after a section name on its line, and CR-only line ends
+ * (which make the whole file one line). */
+static void config_load_refuses_what_inih_ignores(void **state)
+{
+    fixture *fx = *state;
+
+    expect_refused(fx, "[textfile] interval = 1h\n", -EINVAL, 1,
+                   "text after [textfile]");
+    expect_refused(fx, "[process]\nenabled = no\n[textfile]interval = 1h\n",
+                   -EINVAL, 3, "text after [textfile]");
+    expect_refused(fx, "[textfile]\rfile = bad.txt\rinterval = 1h\r", -EINVAL,
+                   1, "carriage return");
+    expect_refused(fx, "[textfile]\ninterval = 1h\rmode = 0600\n", -EINVAL, 2,
+                   "carriage return");
+    /* A comment after the section is one. */
+    assert_int_equal(
+        load_text(fx, "[textfile] ; the file\ninterval = 2h\n", NULL), 0);
+    assert_int_equal(fx->cfg->interval_ms, 2 * 3600 * 1000);
+    assert_int_equal(
+        load_text(fx, "[textfile]   # the file\r\ninterval = 3h\r\n", NULL),
+        0);
+    assert_int_equal(fx->cfg->interval_ms, 3 * 3600 * 1000);
 }
 
 static void config_error_source_keeps_the_end_of_long_paths(void **state)
@@ -1373,6 +1405,7 @@ int main(void)
         T(config_load_refuses_continuation_line),
         T(config_load_refuses_nul_byte),
         T(config_load_refuses_bad_labels),
+        T(config_load_refuses_what_inih_ignores),
         T(config_load_refuses_missing_file),
         T(config_error_source_keeps_the_end_of_long_paths),
         T(config_null_reterr_uses_last_error),
