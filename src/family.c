@@ -296,7 +296,7 @@ int pf__series_get_slow(pf_family *f, const pf_key *k, pf_series **ret)
             k = &fixed;
             break;
         }
-    pthread_mutex_lock(&f->mu);
+    pf__lock(&f->mu);
     t = atomic_load_explicit(&f->table, memory_order_relaxed);
     s = pf__table_find(t, k, f->nlabels);
     if (s) {
@@ -312,7 +312,7 @@ int pf__series_get_slow(pf_family *f, const pf_key *k, pf_series **ret)
     } else {
         r = series_create(f, k, ret);
     }
-    pthread_mutex_unlock(&f->mu);
+    pf__unlock(&f->mu);
     pf__free(buf);
     /* Count a series dropped at the limit, with no lock held (the counter
      * is a family of the same registry). */
@@ -330,10 +330,10 @@ int pf_family_set_max_series(pf_family *f, size_t max)
 {
     if (!f)
         return pf__err(-EINVAL, "family is NULL");
-    pthread_mutex_lock(&f->mu);
+    pf__lock(&f->mu);
     f->has_max = true;
     f->max_series = max;
-    pthread_mutex_unlock(&f->mu);
+    pf__unlock(&f->mu);
     return 0;
 }
 
@@ -424,7 +424,7 @@ int pf_family_delete(pf_family *f, const char *const *values)
     r = key_from_array(f, values, &k);
     if (r < 0)
         return r;
-    pthread_mutex_lock(&f->mu);
+    pf__lock(&f->mu);
     s = pf__table_find(atomic_load_explicit(&f->table, memory_order_relaxed), &k,
                    f->nlabels);
     if (s && !(atomic_load_explicit(&s->state, memory_order_relaxed) &
@@ -433,7 +433,7 @@ int pf_family_delete(pf_family *f, const char *const *values)
                                  memory_order_release);
     else
         r = pf__err(-ENOENT, "family \"%.60s\" has no such series", f->name);
-    pthread_mutex_unlock(&f->mu);
+    pf__unlock(&f->mu);
     return r;
 }
 
@@ -472,12 +472,12 @@ int pf_family_clear(pf_family *f)
     if (f->fn)
         return pf__err(-EINVAL, "callback family \"%.60s\" has no series",
                        f->name);
-    pthread_mutex_lock(&f->mu);
+    pf__lock(&f->mu);
     n = atomic_load_explicit(&f->nseries, memory_order_relaxed);
     for (size_t i = 0; i < n; i++)
         atomic_fetch_or_explicit(&pf__family_series_at(f, i)->state,
                                  PF_SERIES_DELETED, memory_order_release);
-    pthread_mutex_unlock(&f->mu);
+    pf__unlock(&f->mu);
     return 0;
 }
 

@@ -64,6 +64,18 @@ long pf__alloc_live(void);
 /* `p` now belongs to the caller, who will free() it: stop counting it. */
 void pf__alloc_disown(void *p);
 
+/* ---- lock.c: the library's mutexes and fork() ---- */
+
+/* Install the fork() handlers (once; every registry calls it). */
+void pf__fork_init(void);
+/* Enter and leave a critical section over registries or families; a
+ * fork() waits until none is entered. Sections must not nest. */
+void pf__fork_enter(void);
+void pf__fork_leave(void);
+/* Lock and unlock `mu` as a section of its own. */
+void pf__lock(pthread_mutex_t *mu);
+void pf__unlock(pthread_mutex_t *mu);
+
 /* ---- error.c ---- */
 
 /* Record a one-sentence message for pf_last_error() and return `code`. */
@@ -361,9 +373,6 @@ struct pf_registry {
     _Atomic unsigned value_flags;
     /* promfile_series_dropped_total{family}, made with the registry. */
     struct pf_family *dropped;
-    /* All registries, for the fork() handlers (registry.c). */
-    struct pf_registry *prev_reg;
-    struct pf_registry *next_reg;
     /* The length of the last render, to size the next one's buffer at
      * once: no growth by copies, no peak of two buffers. */
     _Atomic size_t render_hint;
@@ -627,8 +636,8 @@ int pf__check_file_name(const char *file);
 int pf__render(pf_registry *reg, pf_buf *out);
 /* Render several registries as one text: their families merged by name,
  * each with its own constant labels. Each registry's render_mu is taken in
- * array order, which must be the order the registries were made in (the
- * fork() handlers of registry.c take them in that order too). */
+ * array order: two renders of the same registries must give them in the
+ * same order. */
 int pf__render_multi(pf_registry *const *regs, size_t n, pf_buf *out);
 
 /* ---- writer.c ---- */

@@ -33,84 +33,8 @@ static uint64_t make_seed(const void *salt)
     return seed;
 }
 
-/* ---- fork() ------------------------------------------------------------
- *
- * A child process gets a copy of every mutex in the state it had in the
- * parent; one held by another thread (a writer rendering, a thread
- * creating a series) would stay locked forever in the child, and the
- * child could not use its registries, nor start a writer of its own. So
- * the library keeps a list of its registries and takes all their locks
- * around fork(), and releases them in both parent and child afterwards.
- *
- * The order is the library's lock order: every render_mu first, oldest
- * registry first (pf__render_multi() takes a writer's registries in that
- * order: the caller's, then the writer's own, made later); then each
- * registry's mu and its families' mutexes. No path holds a mu or a
- * family mutex while taking a render_mu. */
-
-static pthread_mutex_t all_mu = PTHREAD_MUTEX_INITIALIZER;
-static pf_registry *all_first, *all_last; /* oldest first */
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-
-static void fork_prepare(void)
-{
-    pthread_mutex_lock(&all_mu);
-    for (pf_registry *r = all_first; r; r = r->next_reg)
-        pthread_mutex_lock(&r->render_mu);
-    for (pf_registry *r = all_first; r; r = r->next_reg) {
-        pthread_mutex_lock(&r->mu);
-        for (size_t i = 0; i < r->nfams; i++)
-            pthread_mutex_lock(&r->fams[i]->mu);
-    }
-}
-
-static void fork_release(void)
-{
-    for (pf_registry *r = all_last; r; r = r->prev_reg) {
-        for (size_t i = r->nfams; i-- > 0;)
-            pthread_mutex_unlock(&r->fams[i]->mu);
-        pthread_mutex_unlock(&r->mu);
-    }
-    for (pf_registry *r = all_last; r; r = r->prev_reg)
-        pthread_mutex_unlock(&r->render_mu);
-    pthread_mutex_unlock(&all_mu);
-}
-
-static void install_atfork(void)
-{
-    pthread_atfork(fork_prepare, fork_release, fork_release);
-}
-
-static void list_add(pf_registry *reg)
-{
-    pthread_once(&atfork_once, install_atfork);
-    pthread_mutex_lock(&all_mu);
-    reg->prev_reg = all_last;
-    if (all_last)
-        all_last->next_reg = reg;
-    else
-        all_first = reg;
-    all_last = reg;
-    pthread_mutex_unlock(&all_mu);
-}
-
-static void list_remove(pf_registry *reg)
-{
-    pthread_mutex_lock(&all_mu);
-    if (reg->prev_reg)
-        reg->prev_reg->next_reg = reg->next_reg;
-    else
-        all_first = reg->next_reg;
-    if (reg->next_reg)
-        reg->next_reg->prev_reg = reg->prev_reg;
-    else
-        all_last = reg->prev_reg;
-    pthread_mutex_unlock(&all_mu);
-}
-
 static void registry_destroy(pf_registry *reg)
 {
-    list_remove(reg);
     for (size_t i = 0; i < reg->nfams; i++)
         pf__family_free(reg->fams[i]);
     pf__free(reg->fams);
@@ -138,7 +62,7 @@ int pf_registry_new(pf_registry **ret)
     pthread_mutex_init(&reg->render_mu, NULL);
     reg->seed = make_seed(reg);
     atomic_init(&reg->max_series, PF_DEFAULT_MAX_SERIES);
-    list_add(reg);
+    pf__fork_init();
     {
         static const char *const family[] = {"family", NULL};
         const pf_family_opts opts = {.internal = true};
@@ -287,7 +211,7 @@ int pf__registry_add(pf_registry *reg, pf_family *f, pf_family **ret)
     size_t i;
     int r = 0;
 
-    pthread_mutex_lock(&reg->mu);
+    pf__lock(&reg->mu);
     i = find_family(reg, f->name, &found);
     if (found) {
         pf_family *old = reg->fams[i];
@@ -322,7 +246,7 @@ int pf__registry_add(pf_registry *reg, pf_family *f, pf_family **ret)
     reg->fams[i] = f;
     reg->nfams++;
 out:
-    pthread_mutex_unlock(&reg->mu);
+    pf__unlock(&reg->mu);
     if (r < 0) {
         pf__family_free(f);
         return r;
@@ -348,9 +272,9 @@ int pf__registry_check_label(pf_registry *reg, const char *name)
 {
     int r;
 
-    pthread_mutex_lock(&reg->mu);
+    pf__lock(&reg->mu);
     r = label_in_use(reg, name);
-    pthread_mutex_unlock(&reg->mu);
+    pf__unlock(&reg->mu);
     return r;
 }
 
@@ -380,7 +304,7 @@ int pf_registry_set_label(pf_registry *reg, const char *name,
         }
     }
 
-    pthread_mutex_lock(&reg->mu);
+    pf__lock(&reg->mu);
     if (v) {
         r = label_in_use(reg, name);
         if (r < 0)
@@ -428,7 +352,7 @@ int pf_registry_set_label(pf_registry *reg, const char *name,
         reg->nconst++;
     }
 out:
-    pthread_mutex_unlock(&reg->mu);
+    pf__unlock(&reg->mu);
     pf__free(n);
     pf__free(v);
     return r;

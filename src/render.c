@@ -339,13 +339,13 @@ int pf__render_multi(pf_registry *const *regs, size_t nregs, pf_buf *out)
         pf_registry *reg = regs[k];
         entry *more;
 
-        pthread_mutex_lock(&reg->mu);
+        pf__lock(&reg->mu);
         more = pf__realloc(e, (n + reg->nfams + 1) * sizeof(*e));
         if (more) {
             e = more;
             n += snapshot(reg, k, e + n, &consts[k]);
         }
-        pthread_mutex_unlock(&reg->mu);
+        pf__unlock(&reg->mu);
         if (!more || consts[k].failed)
             r = -ENOMEM;
     }
@@ -375,6 +375,8 @@ int pf__render_multi(pf_registry *const *regs, size_t nregs, pf_buf *out)
         if (e[i].fam->fn)
             e[i].value = e[i].fam->fn(e[i].fam->arg);
 
+    /* One section for all the render locks: sections do not nest. */
+    pf__fork_enter();
     for (size_t k = 0; k < nregs; k++)
         pthread_mutex_lock(&regs[k]->render_mu);
     for (size_t i = 0; i < n && r == 0; i++) {
@@ -387,6 +389,7 @@ int pf__render_multi(pf_registry *const *regs, size_t nregs, pf_buf *out)
     }
     for (size_t k = nregs; k-- > 0;)
         pthread_mutex_unlock(&regs[k]->render_mu);
+    pf__fork_leave();
     if (r == 0 && out->failed)
         r = -ENOMEM;
     if (r == 0)

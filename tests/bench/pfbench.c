@@ -28,6 +28,8 @@
  *   latencynop   the same with the writer but no Inc: what the machine
  *             itself adds (interrupts, the writer's use of a CPU), to
  *             compare the Inc's tail with
+ *   fork      fork() + _exit() + waitpid() with 0, 1,000 and 10,000
+ *             families registered: median of N (101) each
  *   create    the time to create N/100, N/10 and N series (N = 1,000,000):
  *             ns_per_op per series, which stays flat if creation is linear
  * ns_per_op is wall time / total operations (all threads).
@@ -39,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <promfile.h>
@@ -445,6 +448,51 @@ static void latency(long n, int writing, int inc)
     pf_registry_free(reg);
 }
 
+/* ---- fork --------------------------------------------------------------- */
+
+/* fork() + _exit() + waitpid() with 0, 1,000 and 10,000 families of one
+ * series each registered (issue 12: the fork handlers should cost about
+ * the same whatever the number of families). The median of n forks. */
+static void fork_cost(long n)
+{
+    static const long counts[] = {0, 1000, 10000};
+    pf_registry *reg;
+    double *ms = calloc((size_t)n, sizeof(*ms));
+
+    if (!ms)
+        die("calloc", -ENOMEM);
+    check("registry", pf_registry_new(&reg));
+    for (size_t k = 0, made = 0; k < sizeof(counts) / sizeof(counts[0]);
+         k++) {
+        char extra[64];
+
+        for (; made < (size_t)counts[k]; made++) {
+            char name[64];
+            pf_counter *c;
+
+            snprintf(name, sizeof(name), "bench_fork_%zu_total", made);
+            check("family", pf_counter_new(reg, name, "Fork.", &c));
+        }
+        for (long i = 0; i < n; i++) {
+            double t0 = now_ns();
+            pid_t pid = fork();
+
+            if (pid < 0)
+                die("fork", -errno);
+            if (pid == 0)
+                _exit(0);
+            waitpid(pid, NULL, 0);
+            ms[i] = (now_ns() - t0) / 1e6;
+        }
+        qsort(ms, (size_t)n, sizeof(*ms), cmp_double);
+        snprintf(extra, sizeof(extra), "families=%ld median_ms=%.3f",
+                 counts[k], ms[n / 2]);
+        result("fork", n, ms[n / 2] * 1e6, extra);
+    }
+    pf_registry_free(reg);
+    free(ms);
+}
+
 int main(int argc, char **argv)
 {
     const char *w;
@@ -452,7 +500,7 @@ int main(int argc, char **argv)
 
     if (argc < 2 || argc > 3) {
         fprintf(stderr, "usage: pfbench w1|w2|w3same|w3diff|w3sharded|w4|"
-                        "w5|create|latency|latencyidle|latencynop "
+                        "w5|create|fork|latency|latencyidle|latencynop "
                         "[ITERATIONS]\n");
         return 2;
     }
@@ -470,6 +518,8 @@ int main(int argc, char **argv)
         w4(n ? n : 50000000);
     else if (strcmp(w, "w5") == 0)
         w5(n ? n : 10);
+    else if (strcmp(w, "fork") == 0)
+        fork_cost(n ? n : 101);
     else if (strcmp(w, "create") == 0)
         create(n ? n : 1000000);
     else if (strcmp(w, "latency") == 0)
