@@ -65,6 +65,8 @@ static int cfg_err(pf_error *reterr, const where *at, int code,
     }
     if (at && at->source && at->line)
         return pf__err(code, "%.80s:%u: %s", at->source, at->line, text);
+    if (at && at->source)
+        return pf__err(code, "%.80s: %s", at->source, text);
     return pf__err(code, "%s", text);
 }
 
