@@ -509,6 +509,12 @@ static void histogram_observe_labels_creates_series(void **state)
     assert_int_equal(pf_histogram_observe_labels(f, (double)NAN, "get", NULL),
                      -EINVAL);
     assert_counts(h, 0, 1, 0, 1);
+    /* A NaN is refused before the lookup, with a message: no series is
+     * made for it (as pf_histogram_observe_labels(3) says). */
+    pf__err(0, "%s", "");
+    assert_int_equal(pf_histogram_observe_labels(f, (double)NAN, "put", NULL),
+                     -EINVAL);
+    assert_non_null(strstr(pf_last_error(), "NaN"));
     assert_render(*state,
                   "# HELP rpc_duration_seconds RPC latency.\n"
                   "# TYPE rpc_duration_seconds histogram\n"
