@@ -4,7 +4,6 @@
  */
 #include "pf-internal.h"
 
-#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,68 +42,6 @@ void pf__buf_release(pf_buf *b)
     b->data = NULL;
     b->len = b->cap = 0;
     b->failed = false;
-}
-
-size_t pf__fmt_u64(char *dst, uint64_t v)
-{
-    char tmp[PF_U64_BUFSZ];
-    size_t n = 0;
-
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t i = 0; i < n; i++)
-        dst[i] = tmp[n - 1 - i];
-    return n;
-}
-
-/* The "C" locale, made once: printf and strtod then use '.' whatever
- * setlocale() the program did (TEXTFILE.md: "0,25" is rejected). */
-static locale_t c_locale;
-static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
-
-static void make_c_locale(void)
-{
-    c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-}
-
-size_t pf__fmt_double(char *dst, double v)
-{
-    locale_t old;
-    int n = 0;
-
-    if (isnan(v)) {
-        memcpy(dst, "NaN", 3);
-        return 3;
-    }
-    if (isinf(v)) {
-        memcpy(dst, v > 0 ? "+Inf" : "-Inf", 4);
-        return 4;
-    }
-    /* Whole numbers below 2^53 are exact in a double: print them as
-     * integers, the common case for gauges, and cheap. */
-    if (v == floor(v) && fabs(v) < 9007199254740992.0) {
-        if (signbit(v)) {
-            /* -0 too: it reads back as -0.0, the same double. */
-            dst[0] = '-';
-            return 1 + pf__fmt_u64(dst + 1, (uint64_t)-v);
-        }
-        return pf__fmt_u64(dst, (uint64_t)v);
-    }
-    pthread_once(&c_locale_once, make_c_locale);
-    if (!c_locale)
-        return 0;
-    old = uselocale(c_locale);
-    /* The shortest precision that reads back to the same double. 17
-     * significant digits always do (IEEE 754 binary64). */
-    for (int prec = 15; prec <= 17; prec++) {
-        n = snprintf(dst, PF_DOUBLE_BUFSZ, "%.*g", prec, v);
-        if (prec == 17 || strtod(dst, NULL) == v)
-            break;
-    }
-    uselocale(old);
-    return n > 0 ? (size_t)n : 0;
 }
 
 void pf__buf_put_u64(pf_buf *b, uint64_t v)

@@ -110,19 +110,6 @@ _Static_assert(sizeof(pf_series) == 32, "pf_series grew");
 _Static_assert(sizeof(pf_series_ext) % 8 == 0, "pf_series_ext misaligns");
 
 
-static const char *type_name(enum pf_type type)
-{
-    switch (type) {
-    case PF_TYPE_COUNTER:
-        return "counter";
-    case PF_TYPE_GAUGE:
-        return "gauge";
-    case PF_TYPE_HISTOGRAM:
-        return "histogram";
-    }
-    return "?";
-}
-
 static void series_reset(const pf_family *f, pf_series *s)
 {
     atomic_store_explicit(&s->a, 0, memory_order_relaxed);
@@ -364,8 +351,8 @@ int pf__family_type_error(const pf_family *f, enum pf_type type)
     if (!f)
         return pf__err(-EINVAL, "family is NULL");
     return pf__err(-EINVAL, "family \"%.60s\" is a %s%s, not a %s", f->name,
-                   f->fn ? "callback " : "", type_name(f->type),
-                   type_name(type));
+                   f->fn ? "callback " : "", pf__type_name(f->type),
+                   pf__type_name(type));
 }
 
 int pf__values_count_error(const pf_family *f, size_t got)
@@ -624,7 +611,7 @@ int pf__family_new(pf_registry *reg, enum pf_type type, const char *name,
         return r;
     {
         const pf_nodeexp_family *ne = pf__nodeexp_collides(
-            name, type_name(type), help, labels, nlabels);
+            name, pf__type_name(type), help, labels, nlabels);
 
         if (ne)
             return pf__err(-EEXIST,

@@ -7,45 +7,14 @@
 #ifndef PF_INTERNAL_H
 #define PF_INTERNAL_H
 
-#include "config.h"
+#include "base.h"
 
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <sys/stat.h>
 
-#include "promfile.h"
-
-#if defined(__GNUC__)
-#define PF_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#define PF_LIKELY(x) __builtin_expect(!!(x), 1)
-#define PF_ALWAYS_INLINE __attribute__((always_inline))
-#define PF_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#else
-#define PF_PRINTF(a, b)
-#define PF_LIKELY(x) (x)
-#define PF_ALWAYS_INLINE
-#define PF_UNLIKELY(x) (x)
-#endif
-
-/* Series are placed on cache-line boundaries so that two hot series never
- * share a line (no false sharing between threads updating different
- * series). 64 bytes is the line size of x86-64 and most arm64 cores. */
-#define PF_CACHELINE 64
-
-/* The longest metric or label name accepted, in bytes. The format has no
- * limit, but nobody needs more, and bounded names keep messages and
- * collision checks simple. */
-#define PF_MAX_NAME 255
-
-enum pf_type {
-    PF_TYPE_COUNTER = 1,
-    PF_TYPE_GAUGE = 2,
-    PF_TYPE_HISTOGRAM = 3,
-};
+#include "format.h"
 
 /* ---- alloc.c: every allocation goes through here (see test_oom.c) ---- */
 
@@ -83,7 +52,6 @@ int pf__err(int code, const char *fmt, ...) PF_PRINTF(2, 3);
 
 /* ---- validate.c ---- */
 
-bool pf__utf8_valid(const char *s, size_t len);
 /* Each returns 0, or -EINVAL with a message for pf_last_error(). */
 int pf__check_metric_name(const char *name, enum pf_type type);
 int pf__check_label_name(const char *name);
@@ -151,19 +119,6 @@ static inline void pf__buf_putc(pf_buf *b, char c)
 }
 
 #define pf__buf_puts(b, lit) pf__buf_put((b), (lit), sizeof(lit) - 1)
-
-/* Buffer sizes big enough for any output of the formatters below. */
-#define PF_U64_BUFSZ 21
-#define PF_DOUBLE_BUFSZ 32
-
-/* Format `v` in decimal, exactly. Returns the length (no NUL written). */
-size_t pf__fmt_u64(char *dst, uint64_t v);
-/* Format `v` as Go's ParseFloat reads it back to the same double:
- * NaN, +Inf, -Inf, integers below 2^53 as integers, other values in the
- * shortest of %.15g/%.16g/%.17g that round-trips, in the C locale whatever
- * the process locale is. Returns the length, or 0 if no C locale could be
- * had (out of memory). */
-size_t pf__fmt_double(char *dst, double v);
 
 void pf__buf_put_u64(pf_buf *b, uint64_t v);
 void pf__buf_put_double(pf_buf *b, double v);

@@ -117,13 +117,8 @@ static void put_label_pairs(const render_ctx *c, const pf_family *f,
 
 static void put_header(const render_ctx *c, const pf_family *f)
 {
-    static const char *const types[] = {
-        [PF_TYPE_COUNTER] = "counter",
-        [PF_TYPE_GAUGE] = "gauge",
-        [PF_TYPE_HISTOGRAM] = "histogram",
-    };
     pf_buf *b = c->out;
-    const char *t = types[f->type];
+    const char *t = pf__type_name(f->type);
 
     pf__buf_puts(b, "# HELP ");
     put_name(b, f, "", 0);
@@ -266,6 +261,10 @@ static void render_family(const render_ctx *c, pf_family *f)
             break;
         case PF_TYPE_HISTOGRAM:
             put_histogram(c, f, s);
+            break;
+        case PF_TYPE_UNTYPED:
+        case PF_TYPE_SUMMARY:
+            /* The library makes no family of these types. */
             break;
         }
     }

@@ -13,52 +13,6 @@
 /* Names are quoted in messages; cut them so the sentence survives. */
 #define NAMEFMT "\"%.60s\""
 
-bool pf__utf8_valid(const char *str, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    const unsigned char *end = s + len;
-
-    /* Well-formed UTF-8 per RFC 3629 / Unicode table 3-7: no overlong
-     * forms, no surrogates (U+D800..U+DFFF), nothing above U+10FFFF.
-     * This is what Go's utf8.ValidString accepts. */
-    while (s < end) {
-        unsigned char c = *s;
-        size_t n;
-        unsigned char lo = 0x80, hi = 0xBF;
-
-        if (c < 0x80) {
-            s++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2;
-            if (c == 0xE0)
-                lo = 0xA0;
-            else if (c == 0xED)
-                hi = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            if (c == 0xF0)
-                lo = 0x90;
-            else if (c == 0xF4)
-                hi = 0x8F;
-        } else {
-            return false;
-        }
-        if ((size_t)(end - s) <= n)
-            return false;
-        if (s[1] < lo || s[1] > hi)
-            return false;
-        for (size_t i = 2; i <= n; i++)
-            if (s[i] < 0x80 || s[i] > 0xBF)
-                return false;
-        s += n + 1;
-    }
-    return true;
-}
-
 static bool is_alpha(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
