@@ -4,8 +4,9 @@
  * out-of-memory tests fail the n-th allocation and check that each public
  * call then fails cleanly and leaks nothing (tests/test_oom.c).
  */
-#include "pf-internal.h"
+#include "alloc.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 

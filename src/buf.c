@@ -2,12 +2,14 @@
 /*
  * The output buffer, number formatting and escaping of the text format.
  */
-#include "pf-internal.h"
+#include "buf.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "alloc.h"
 
 bool pf__buf_grow(pf_buf *b, size_t extra)
 {

@@ -9,15 +9,22 @@
  * refuses both, with the line number, and checks section names (inih does
  * not report empty sections to the handler).
  */
-#include "pf-internal.h"
+#include "conf.h"
 
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+
+#include "alloc.h"
+#include "error.h"
+#include "validate.h"
 
 /* inih's INI_MAX_LINE in Debian's build (the default): the longest line
  * it can hold, newline and NUL included. */
@@ -25,7 +32,6 @@
 
 #define PF_INTERVAL_MIN_MS 10ULL
 #define PF_INTERVAL_MAX_MS (24ULL * 3600 * 1000)
-#define PF_INTERVAL_DEFAULT_MS 15000ULL
 
 /* ---- Errors ------------------------------------------------------------ */
 
@@ -94,16 +100,6 @@ static void config_clear(pf_config *cfg)
     pf__free(cfg->program);
     labels_clear(cfg);
     memset(cfg, 0, sizeof(*cfg));
-}
-
-void pf__config_init(pf_config *cfg)
-{
-    memset(cfg, 0, sizeof(*cfg));
-    cfg->interval_ms = PF_INTERVAL_DEFAULT_MS;
-    cfg->mode = 0644;
-    cfg->fsync = true;
-    cfg->process = true;
-    cfg->max_series = PF_DEFAULT_MAX_SERIES;
 }
 
 int pf_config_new(pf_config **ret)
@@ -194,7 +190,7 @@ static int parse_bool(const char *v, bool *ret)
     static const char *const yes[] = {"true", "yes", "on", "1"};
     static const char *const no[] = {"false", "no", "off", "0"};
 
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < PF_ARRAY_SIZE(yes); i++) {
         if (strcasecmp(v, yes[i]) == 0) {
             *ret = true;
             return 0;
@@ -211,20 +207,20 @@ static int parse_bool(const char *v, bool *ret)
  * that order, as Prometheus writes durations ("15s", "1m30s", "500ms"). */
 int pf__parse_duration_ms(const char *v, uint64_t *ret)
 {
+    /* In the order they must come in. */
     static const struct {
         const char *unit;
         uint64_t ms;
-    } units[] = {{"h", 3600000}, {"ms", 1}, {"m", 60000}, {"s", 1000}};
+    } units[] = {{"h", 3600000}, {"m", 60000}, {"s", 1000}, {"ms", 1}};
     uint64_t total = 0;
-    int last = -1; /* rank of the last unit, to enforce h > m > s > ms */
+    size_t next = 0; /* the first unit the next part may have */
     const char *p = v;
 
     if (!*p)
         return -EINVAL;
     while (*p) {
         uint64_t n = 0;
-        int rank = -1;
-        size_t u;
+        size_t u, len = 0;
 
         if (*p < '0' || *p > '9')
             return -EINVAL;
@@ -233,26 +229,22 @@ int pf__parse_duration_ms(const char *v, uint64_t *ret)
                 return -ERANGE;
             n = n * 10 + (uint64_t)(*p++ - '0');
         }
-        for (u = 0; u < 4; u++) {
-            size_t len = strlen(units[u].unit);
-
+        /* The longest unit that matches ("ms" before "m"). */
+        for (u = PF_ARRAY_SIZE(units); u-- > 0;) {
+            len = strlen(units[u].unit);
             if (strncmp(p, units[u].unit, len) == 0 &&
                 (p[len] == '\0' || (p[len] >= '0' && p[len] <= '9')))
                 break;
         }
-        if (u == 4)
+        if (u == (size_t)-1 || u < next)
             return -EINVAL;
-        /* Order: h (0), m (1), s (2), ms (3). */
-        rank = u == 0 ? 0 : u == 2 ? 1 : u == 3 ? 2 : 3;
-        if (rank <= last)
-            return -EINVAL;
-        last = rank;
+        next = u + 1;
         if (n > PF_INTERVAL_MAX_MS)
             return -ERANGE;
         total += n * units[u].ms;
         if (total > PF_INTERVAL_MAX_MS)
             return -ERANGE;
-        p += strlen(units[u].unit);
+        p += len;
     }
     *ret = total;
     return 0;
@@ -351,50 +343,93 @@ static int set_label(pf_config *cfg, const char *name, const char *value,
     return 0;
 }
 
-/* The keys of the sections other than [labels], in the order of
- * promfile.conf(5). */
-enum {
-    K_DIRECTORY,
-    K_FILE,
-    K_INTERVAL,
-    K_MODE,
-    K_FSYNC,
-    K_FSYNC_DIRECTORY,
-    K_REMOVE_ON_EXIT,
-    K_PROCESS_ENABLED,
-    K_PROCESS_PROGRAM,
-    K_MAX_SERIES,
-    K_MAX_LABEL_LEN,
-    K_INVALID_UTF8,
-    K_COUNT
+/* ---- The keys ------------------------------------------------------------
+ *
+ * One table drives the sections, the keys, their types, their defaults
+ * and their checks (issue 13); promfile.conf(5) documents it row by row.
+ * [labels] is the one section with no fixed keys. */
+
+enum kind {
+    K_DIRECTORY, /* char *: a path */
+    K_FILE,      /* char *: a .prom name */
+    K_DURATION,  /* uint64_t: ms, PF_INTERVAL_MIN_MS to _MAX_MS */
+    K_MODE,      /* unsigned: octal, readable, <= 0777 */
+    K_BOOL,      /* bool */
+    K_COUNT,     /* size_t: decimal, at most 1e12 */
+    K_PROGRAM,   /* char *: a label value */
+    K_UTF8,      /* bool: replace (true) or refuse (false) */
 };
 
-static const struct {
+static const struct key {
     const char *section;
-    const char *key;
-} keys[K_COUNT] = {
-    {"textfile", "directory"},
-    {"textfile", "file"},
-    {"textfile", "interval"},
-    {"textfile", "mode"},
-    {"textfile", "fsync"},
-    {"textfile", "fsync_directory"},
-    {"textfile", "remove_on_exit"},
-    {"process", "enabled"},
-    {"process", "program"},
-    {"limits", "max_series"},
-    {"limits", "max_label_value_length"},
-    {"limits", "invalid_utf8"},
+    const char *name;
+    enum kind kind;
+    size_t offset;    /* of the field in pf_config */
+    unsigned limit;   /* the PF_LIMIT_* bit the key sets, if any */
+    const char *dflt; /* the default, as written in a file; NULL: none */
+} keys[] = {
+    {"textfile", "directory", K_DIRECTORY, offsetof(pf_config, directory), 0,
+     NULL},
+    {"textfile", "file", K_FILE, offsetof(pf_config, file), 0, NULL},
+    {"textfile", "interval", K_DURATION, offsetof(pf_config, interval_ms), 0,
+     "15s"},
+    {"textfile", "mode", K_MODE, offsetof(pf_config, mode), 0, "0644"},
+    {"textfile", "fsync", K_BOOL, offsetof(pf_config, fsync), 0, "true"},
+    {"textfile", "fsync_directory", K_BOOL, offsetof(pf_config, fsync_dir), 0,
+     "false"},
+    {"textfile", "remove_on_exit", K_BOOL,
+     offsetof(pf_config, remove_on_exit), 0, "false"},
+    {"process", "enabled", K_BOOL, offsetof(pf_config, process), 0, "true"},
+    {"process", "program", K_PROGRAM, offsetof(pf_config, program), 0, NULL},
+    {"limits", "max_series", K_COUNT, offsetof(pf_config, max_series),
+     PF_LIMIT_SERIES, "100000"},
+    {"limits", "max_label_value_length", K_COUNT,
+     offsetof(pf_config, max_label_len), PF_LIMIT_LENGTH, "0"},
+    {"limits", "invalid_utf8", K_UTF8, offsetof(pf_config, replace_invalid),
+     PF_LIMIT_UTF8, "refuse"},
 };
+#define NKEYS PF_ARRAY_SIZE(keys)
+_Static_assert(NKEYS <= 32, "the duplicate check keeps a bit per key");
 
-#define KNOWN_SECTIONS "[textfile], [labels], [process], [limits]"
+#define LABELS_SECTION "labels"
 
 static bool known_section(const char *s, size_t n)
 {
-    return (n == 8 && strncmp(s, "textfile", 8) == 0) ||
-           (n == 6 && strncmp(s, "labels", 6) == 0) ||
-           (n == 7 && strncmp(s, "process", 7) == 0) ||
-           (n == 6 && strncmp(s, "limits", 6) == 0);
+    if (n == strlen(LABELS_SECTION) && strncmp(s, LABELS_SECTION, n) == 0)
+        return true;
+    for (size_t k = 0; k < NKEYS; k++)
+        if (strlen(keys[k].section) == n && strncmp(s, keys[k].section, n) == 0)
+            return true;
+    return false;
+}
+
+/* "[textfile], [labels], [process], [limits]": the sections, in the
+ * order of the table ([labels] after the first). */
+static const char *section_list(char *buf, size_t size)
+{
+    size_t n = 0;
+
+    buf[0] = '\0';
+    for (size_t k = 0; k < NKEYS; k++) {
+        if (k > 0 && strcmp(keys[k].section, keys[k - 1].section) == 0)
+            continue;
+        n += (size_t)snprintf(buf + n, size - n, "%s[%s]", n ? ", " : "",
+                              keys[k].section);
+        if (k == 0)
+            n += (size_t)snprintf(buf + n, size - n, ", [" LABELS_SECTION "]");
+        if (n >= size)
+            break;
+    }
+    return buf;
+}
+
+static const struct key *find_key(const char *section, const char *name)
+{
+    for (size_t k = 0; k < NKEYS; k++)
+        if (strcmp(section, keys[k].section) == 0 &&
+            strcmp(name, keys[k].name) == 0)
+            return &keys[k];
+    return NULL;
 }
 
 /* A count: decimal digits, at most 1e12. */
@@ -410,168 +445,199 @@ static int parse_count(const char *v, size_t *ret)
     return 0;
 }
 
+/* Check `value` for key k and store it in cfg. Returns 0, or a negative
+ * errno with its message for cfg_err() in why. */
+static int set_key(pf_config *cfg, const struct key *k, const char *value,
+                   char *why, size_t wsz)
+{
+    void *field = (char *)cfg + k->offset;
+
+    switch (k->kind) {
+    case K_DIRECTORY:
+        if (!*value) {
+            snprintf(why, wsz, "directory is empty");
+            return -EINVAL;
+        }
+        if (strlen(value) >= PATH_MAX) {
+            snprintf(why, wsz, "directory is too long");
+            return -EINVAL;
+        }
+        return set_string(field, value);
+    case K_FILE:
+        if (pf__check_file_name(value) < 0) {
+            snprintf(why, wsz, "file: %s", pf__last_error());
+            return -EINVAL;
+        }
+        return set_string(field, value);
+    case K_DURATION: {
+        uint64_t ms;
+        int r = pf__parse_duration_ms(value, &ms);
+
+        if (r == 0 && ms < PF_INTERVAL_MIN_MS)
+            r = -ERANGE;
+        if (r == -ERANGE)
+            snprintf(why, wsz,
+                     "%s \"%.40s\" is not between 10ms and 24h", k->name,
+                     value);
+        else if (r < 0)
+            snprintf(why, wsz,
+                     "%s \"%.40s\" is not a duration such as 15s, 500ms, "
+                     "1m30s or 1h",
+                     k->name, value);
+        if (r < 0)
+            return -EINVAL;
+        *(uint64_t *)field = ms;
+        return 0;
+    }
+    case K_MODE: {
+        size_t n = strlen(value);
+        unsigned long m;
+
+        if (n == 0 || n > 4 || strspn(value, "01234567") != n) {
+            snprintf(why, wsz,
+                     "mode \"%.40s\" is not an octal file mode such as 0644",
+                     value);
+            return -EINVAL;
+        }
+        m = strtoul(value, NULL, 8);
+        if ((m & 0444) == 0) {
+            snprintf(why, wsz, "mode %.40s lets nobody read the file", value);
+            return -EINVAL;
+        }
+        if (m > 0777) {
+            snprintf(why, wsz,
+                     "mode %.40s has bits beyond 0777 (setuid, setgid or "
+                     "sticky)",
+                     value);
+            return -EINVAL;
+        }
+        *(unsigned *)field = (unsigned)m;
+        return 0;
+    }
+    case K_BOOL:
+        if (parse_bool(value, field) < 0) {
+            snprintf(why, wsz,
+                     "%s \"%.40s\" is not a boolean (true, false, yes, no, "
+                     "on, off, 1, 0)",
+                     k->name, value);
+            return -EINVAL;
+        }
+        return 0;
+    case K_COUNT:
+        if (parse_count(value, field) < 0) {
+            snprintf(why, wsz,
+                     "%s \"%.40s\" is not a whole number (0 for no limit)",
+                     k->name, value);
+            return -EINVAL;
+        }
+        return 0;
+    case K_PROGRAM:
+        if (!*value || pf__check_label_value(value, strlen(value)) < 0) {
+            snprintf(why, wsz,
+                     "%s must be a non-empty label value (UTF-8, no "
+                     "carriage return)",
+                     k->name);
+            return -EINVAL;
+        }
+        return set_string(field, value);
+    case K_UTF8:
+        if (strcmp(value, "refuse") != 0 && strcmp(value, "replace") != 0) {
+            snprintf(why, wsz,
+                     "%s \"%.40s\" is neither refuse nor replace", k->name,
+                     value);
+            return -EINVAL;
+        }
+        *(bool *)field = strcmp(value, "replace") == 0;
+        return 0;
+    }
+    return -EINVAL;
+}
+
+void pf__config_init(pf_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    for (size_t k = 0; k < NKEYS; k++) {
+        char why[8];
+
+        /* The defaults are valid and need no memory (every string key
+         * defaults to NULL): this cannot fail. */
+        if (keys[k].dflt)
+            set_key(cfg, &keys[k], keys[k].dflt, why, sizeof(why));
+    }
+}
+
+const char *pf__config_env(void)
+{
+    /* Not from the environment of a set-user-ID program's caller. */
+    const char *p = secure_getenv("PROMFILE_CONFIG");
+
+    return p && *p ? p : NULL;
+}
+
+/* One [labels] line. */
+static int apply_label(pf_config *cfg, const char *key, const char *value,
+                       const where *at, bool file, pf_error *reterr)
+{
+    int r = pf__check_label_name(key);
+
+    if (r < 0)
+        return cfg_err(reterr, at, r, "[labels]: %s", pf__last_error());
+    if (pf__check_label_value(value, strlen(value)) < 0)
+        return cfg_err(reterr, at, -EINVAL, "[labels] %.60s: %s", key,
+                       pf__last_error());
+    /* Prometheus reads an empty label value as no label at all. */
+    if (!*value)
+        return cfg_err(reterr, at, -EINVAL, "[labels] %.60s: value is empty",
+                       key);
+    if (file)
+        for (size_t i = 0; i < cfg->nlabels; i++)
+            if (cfg->label_lines[i] && at && at->line &&
+                strcmp(cfg->label_names[i], key) == 0)
+                return cfg_err(reterr, at, -EINVAL,
+                               "[labels] %.60s is set twice (line %u)", key,
+                               cfg->label_lines[i]);
+    r = set_label(cfg, key, value, at ? at->line : 0);
+    return r < 0 ? cfg_err(reterr, at, r, "out of memory") : 0;
+}
+
 /* Apply one key to cfg. `seen` (may be NULL) catches duplicates within
- * one file: bits for [textfile] keys; labels are checked in cfg itself. */
+ * one file: a bit per row of keys[]; labels are checked in cfg itself. */
 static int apply(pf_config *cfg, const char *section, const char *key,
                  const char *value, const where *at, unsigned *seen,
                  pf_error *reterr)
 {
-    int k, r = 0;
+    const struct key *k;
+    char why[sizeof(reterr->text)];
+    int r;
 
     if (!section || !key || !value)
         return cfg_err(reterr, at, -EINVAL, "section, key or value is NULL");
-    if (strcmp(section, "labels") == 0) {
-        r = pf__check_label_name(key);
-        if (r < 0)
-            return cfg_err(reterr, at, r, "[labels]: %s", pf_last_error());
-        if (pf__check_label_value(value, strlen(value)) < 0)
-            return cfg_err(reterr, at, -EINVAL, "[labels] %.60s: %s", key,
-                           pf_last_error());
-        /* Prometheus reads an empty label value as no label at all. */
-        if (!*value)
-            return cfg_err(reterr, at, -EINVAL,
-                           "[labels] %.60s: value is empty", key);
-        if (seen)
-            for (size_t i = 0; i < cfg->nlabels; i++)
-                if (cfg->label_lines[i] && at && at->line &&
-                    strcmp(cfg->label_names[i], key) == 0)
-                    return cfg_err(reterr, at, -EINVAL,
-                                   "[labels] %.60s is set twice (line %u)",
-                                   key, cfg->label_lines[i]);
-        r = set_label(cfg, key, value, at ? at->line : 0);
-        return r < 0 ? cfg_err(reterr, at, r, "out of memory") : 0;
-    }
+    if (strcmp(section, LABELS_SECTION) == 0)
+        return apply_label(cfg, key, value, at, seen != NULL, reterr);
     if (!known_section(section, strlen(section)))
         return cfg_err(reterr, at, -EINVAL,
-                       "unknown section [%.60s] (known: " KNOWN_SECTIONS ")",
-                       section);
-    for (k = 0; k < K_COUNT; k++)
-        if (strcmp(section, keys[k].section) == 0 &&
-            strcmp(key, keys[k].key) == 0)
-            break;
-    if (k == K_COUNT)
+                       "unknown section [%.60s] (known: %s)", section,
+                       section_list(why, sizeof(why)));
+    k = find_key(section, key);
+    if (!k)
         return cfg_err(reterr, at, -EINVAL, "unknown key \"%.60s\" in [%s]",
                        key, section);
     if (seen) {
-        if (*seen & (1u << k))
+        unsigned bit = 1u << (k - keys);
+
+        if (*seen & bit)
             return cfg_err(reterr, at, -EINVAL,
-                           "key \"%s\" in [%s] is set twice", keys[k].key,
+                           "key \"%s\" in [%s] is set twice", k->name,
                            section);
-        *seen |= 1u << k;
+        *seen |= bit;
     }
-    switch (k) {
-    case K_DIRECTORY:
-        if (!*value)
-            return cfg_err(reterr, at, -EINVAL, "directory is empty");
-        if (strlen(value) >= PATH_MAX)
-            return cfg_err(reterr, at, -EINVAL, "directory is too long");
-        r = set_string(&cfg->directory, value);
-        break;
-    case K_FILE:
-        r = pf__check_file_name(value);
-        if (r < 0)
-            return cfg_err(reterr, at, r, "file: %s", pf_last_error());
-        r = set_string(&cfg->file, value);
-        break;
-    case K_INTERVAL: {
-        uint64_t ms;
-
-        r = pf__parse_duration_ms(value, &ms);
-        if (r == 0 && ms < PF_INTERVAL_MIN_MS)
-            r = -ERANGE;
-        if (r == -ERANGE)
-            return cfg_err(reterr, at, -EINVAL,
-                           "interval \"%.40s\" is not between 10ms and 24h",
-                           value);
-        if (r < 0)
-            return cfg_err(reterr, at, -EINVAL,
-                           "interval \"%.40s\" is not a duration such as "
-                           "15s, 500ms, 1m30s or 1h",
-                           value);
-        cfg->interval_ms = ms;
-        break;
-    }
-    case K_MODE: {
-        unsigned long m = 0;
-        size_t n = strlen(value);
-
-        if (n == 0 || n > 4 || strspn(value, "01234567") != n)
-            return cfg_err(reterr, at, -EINVAL,
-                           "mode \"%.40s\" is not an octal file mode such as "
-                           "0644",
-                           value);
-        m = strtoul(value, NULL, 8);
-        if ((m & 0444) == 0)
-            return cfg_err(reterr, at, -EINVAL,
-                           "mode %.40s lets nobody read the file", value);
-        if (m > 0777)
-            return cfg_err(reterr, at, -EINVAL,
-                           "mode %.40s has bits beyond 0777 (setuid, setgid "
-                           "or sticky)",
-                           value);
-        cfg->mode = (unsigned)m;
-        break;
-    }
-    case K_FSYNC:
-    case K_FSYNC_DIRECTORY:
-    case K_REMOVE_ON_EXIT:
-    case K_PROCESS_ENABLED: {
-        bool b;
-
-        if (parse_bool(value, &b) < 0)
-            return cfg_err(reterr, at, -EINVAL,
-                           "%s \"%.40s\" is not a boolean (true, false, yes, "
-                           "no, on, off, 1, 0)",
-                           keys[k].key, value);
-        if (k == K_FSYNC)
-            cfg->fsync = b;
-        else if (k == K_FSYNC_DIRECTORY)
-            cfg->fsync_dir = b;
-        else if (k == K_REMOVE_ON_EXIT)
-            cfg->remove_on_exit = b;
-        else
-            cfg->process = b;
-        break;
-    }
-    case K_PROCESS_PROGRAM:
-        if (!*value || pf__check_label_value(value, strlen(value)) < 0)
-            return cfg_err(reterr, at, -EINVAL,
-                           "program must be a non-empty label value (UTF-8, "
-                           "no carriage return)");
-        r = set_string(&cfg->program, value);
-        break;
-    case K_MAX_SERIES:
-    case K_MAX_LABEL_LEN: {
-        size_t n;
-
-        if (parse_count(value, &n) < 0)
-            return cfg_err(reterr, at, -EINVAL,
-                           "%s \"%.40s\" is not a whole number (0 for no "
-                           "limit)",
-                           keys[k].key, value);
-        if (k == K_MAX_SERIES) {
-            cfg->max_series = n;
-            cfg->limits_set |= PF_LIMIT_SERIES;
-        } else {
-            cfg->max_label_len = n;
-            cfg->limits_set |= PF_LIMIT_LENGTH;
-        }
-        break;
-    }
-    case K_INVALID_UTF8:
-        if (strcmp(value, "refuse") == 0)
-            cfg->replace_invalid = false;
-        else if (strcmp(value, "replace") == 0)
-            cfg->replace_invalid = true;
-        else
-            return cfg_err(reterr, at, -EINVAL,
-                           "invalid_utf8 \"%.40s\" is neither refuse nor "
-                           "replace",
-                           value);
-        cfg->limits_set |= PF_LIMIT_UTF8;
-        break;
-    }
-    return r < 0 ? cfg_err(reterr, at, r, "out of memory") : 0;
+    r = set_key(cfg, k, value, why, sizeof(why));
+    if (r == -EINVAL)
+        return cfg_err(reterr, at, r, "%s", why);
+    if (r < 0)
+        return cfg_err(reterr, at, r, "out of memory");
+    cfg->limits_set |= k->limit;
+    return 0;
 }
 
 int pf_config_set(pf_config *cfg, const char *section, const char *key,
@@ -705,9 +771,11 @@ static char *read_line(char *str, int num, void *stream)
 
                 snprintf(name, sizeof(name), "%.*s",
                          (int)(len < 60 ? len : 60), p + 1);
-                fail(c, -EINVAL,
-                     "unknown section [%s] (known: " KNOWN_SECTIONS ")",
-                     name);
+                char known[96], msg[sizeof(c->err.text)];
+
+                snprintf(msg, sizeof(msg), "unknown section [%s] (known: %s)",
+                         name, section_list(known, sizeof(known)));
+                fail(c, -EINVAL, "%s", msg);
                 return NULL;
             }
         }
@@ -736,7 +804,7 @@ static int handler(void *user, const char *section, const char *name,
     return 1;
 }
 
-int pf_config_load(pf_config *cfg, const char *path, pf_error *reterr)
+int pf__config_load(pf_config *cfg, const char *path, pf_error *reterr)
 {
     parse_ctx c;
     pf_config tmp;
@@ -745,8 +813,8 @@ int pf_config_load(pf_config *cfg, const char *path, pf_error *reterr)
     if (!cfg)
         return cfg_err(reterr, NULL, -EINVAL, "configuration is NULL");
     if (!path) {
-        path = getenv("PROMFILE_CONFIG");
-        if (!path || !*path)
+        path = pf__config_env();
+        if (!path)
             return cfg_err(reterr, NULL, -ENOENT,
                            "no configuration file given and "
                            "PROMFILE_CONFIG is not set");
@@ -756,7 +824,7 @@ int pf_config_load(pf_config *cfg, const char *path, pf_error *reterr)
     c.f = fopen(path, "re");
     if (!c.f) {
         r = -errno;
-        return cfg_err(reterr, &c.at, r, "cannot open: %s", pf_strerror(r));
+        return cfg_err(reterr, &c.at, r, "cannot open: %s", pf__strerror(r));
     }
     {
         struct stat st;
@@ -774,7 +842,7 @@ int pf_config_load(pf_config *cfg, const char *path, pf_error *reterr)
                            r == -EISDIR ? "is a directory, not an ini file"
                            : r == -EINVAL
                                ? "is not a regular file"
-                               : pf_strerror(r));
+                               : pf__strerror(r));
         }
     }
     /* Parse into a copy: on error nothing of the file is applied. */
@@ -818,7 +886,7 @@ int pf_config_load(pf_config *cfg, const char *path, pf_error *reterr)
         config_clear(&tmp);
         if (reterr)
             *reterr = c.err;
-        /* pf_last_error() says it all too. */
+        /* pf__last_error() says it all too. */
         return cfg_err(NULL, &(where){path, c.err.line}, c.err.code, "%s",
                        c.err.text);
     }
@@ -830,4 +898,9 @@ int pf_config_load(pf_config *cfg, const char *path, pf_error *reterr)
     config_clear(cfg);
     *cfg = tmp;
     return 0;
+}
+
+int pf_config_load(pf_config *cfg, const char *path, pf_error *reterr)
+{
+    return pf__config_load(cfg, path, reterr);
 }

@@ -5,11 +5,14 @@
  * the common pf_counter_inc() is one `lock add` and counts never lose
  * digits past 2^53.
  */
-#include "pf-internal.h"
+#include "counter.h"
 
 #include <errno.h>
 #include <math.h>
 #include <unistd.h>
+
+#include "error.h"
+#include "registry.h"
 
 /* pf_counter is a pf_series seen from outside. */
 static inline pf_series *ser(pf_counter *c)
@@ -65,7 +68,8 @@ static inline _Atomic uint64_t *my_shard(pf_series *s)
 
 uint64_t pf__counter_count(const pf_series *s)
 {
-    uint64_t n = atomic_load_explicit(&s->a, memory_order_relaxed);
+    uint64_t n = atomic_load_explicit(&s->v.counter.count,
+                                      memory_order_relaxed);
 
     if (atomic_load_explicit(&s->state, memory_order_relaxed) &
         PF_SERIES_SHARDED) {
@@ -78,44 +82,75 @@ uint64_t pf__counter_count(const pf_series *s)
     return n;
 }
 
-/* Add the whole number n to the count of s. */
+double pf__counter_fraction(const pf_series *s)
+{
+    return pf__u2d(
+        atomic_load_explicit(&s->v.counter.fraction, memory_order_relaxed));
+}
+
 static inline void count_add(pf_series *s, uint64_t n)
 {
     if (PF_UNLIKELY(atomic_load_explicit(&s->state, memory_order_relaxed) &
                     PF_SERIES_SHARDED))
         atomic_fetch_add_explicit(my_shard(s), n, memory_order_relaxed);
     else
-        atomic_fetch_add_explicit(&s->a, n, memory_order_relaxed);
+        atomic_fetch_add_explicit(&s->v.counter.count, n,
+                                  memory_order_relaxed);
+}
+
+void pf__counter_add_count(pf_series *s, uint64_t n)
+{
+    count_add(s, n);
 }
 
 /* ---- Families ------------------------------------------------------------ */
+
+static int counter_family(pf_registry *reg, const char *name,
+                          const char *help, const char *const *labels,
+                          bool sharded, pf_family **ret)
+{
+    pf_family_spec spec = {
+        .type = PF_TYPE_COUNTER,
+        .name = name,
+        .help = help,
+        .labels = labels,
+    };
+
+    if (sharded) {
+        pf__shards_init();
+        spec.nshards = pf__nshards;
+    }
+    return pf__register(reg, &spec, ret);
+}
 
 int pf_counter_family_new(pf_registry *reg, const char *name,
                           const char *help, const char *const *labels,
                           pf_family **ret)
 {
-    return pf__family_new(reg, PF_TYPE_COUNTER, name, help, labels, NULL,
-                          ret);
+    return counter_family(reg, name, help, labels, false, ret);
 }
 
 int pf_counter_family_new_sharded(pf_registry *reg, const char *name,
                                   const char *help, const char *const *labels,
                                   pf_family **ret)
 {
-    const pf_family_opts opts = {.sharded = true};
-
-    return pf__family_new(reg, PF_TYPE_COUNTER, name, help, labels, &opts,
-                          ret);
+    return counter_family(reg, name, help, labels, true, ret);
 }
 
 int pf_counter_func_new(pf_registry *reg, const char *name, const char *help,
                         double (*fn)(void *arg), void *arg, pf_family **ret)
 {
-    const pf_family_opts opts = {.fn = fn, .arg = arg};
+    pf_family_spec spec = {
+        .type = PF_TYPE_COUNTER,
+        .name = name,
+        .help = help,
+        .fn = fn,
+        .arg = arg,
+    };
 
     if (!fn)
         return pf__err(-EINVAL, "callback function is NULL");
-    return pf__family_new(reg, PF_TYPE_COUNTER, name, help, NULL, &opts, ret);
+    return pf__register(reg, &spec, ret);
 }
 
 int pf_counter_new(pf_registry *reg, const char *name, const char *help,
@@ -126,10 +161,11 @@ int pf_counter_new(pf_registry *reg, const char *name, const char *help,
 
     if (!ret)
         return pf__err(-EINVAL, "result pointer is NULL");
-    r = pf_counter_family_new(reg, name, help, NULL, &f);
+    r = counter_family(reg, name, help, NULL, false, &f);
     if (r < 0)
         return r;
-    return pf_counter_with(f, NULL, ret);
+    return pf__series_get(f, PF_TYPE_COUNTER, NULL,
+                          (pf_series **)(void *)ret);
 }
 
 int pf_counter_with(pf_family *fam, const char *const *values,
@@ -169,6 +205,15 @@ int pf_counter_add_u64(pf_counter *c, uint64_t v)
     return 0;
 }
 
+/* Add v >= 0: whole values that fit go to the exact integer. */
+static void add_value(pf_series *s, double v)
+{
+    if (v < 18446744073709551616.0 && v == floor(v))
+        count_add(s, (uint64_t)v);
+    else
+        pf__atomic_add_double(&s->v.counter.fraction, v);
+}
+
 int pf_counter_add(pf_counter *c, double v)
 {
     if (PF_UNLIKELY(!c))
@@ -176,11 +221,7 @@ int pf_counter_add(pf_counter *c, double v)
     /* !(v >= 0) also refuses NaN. */
     if (PF_UNLIKELY(!(v >= 0)))
         return -EINVAL;
-    /* Whole values that fit go to the exact integer. */
-    if (v < 18446744073709551616.0 && v == floor(v))
-        count_add(ser(c), (uint64_t)v);
-    else
-        pf__atomic_add_double(&ser(c)->b, v);
+    add_value(ser(c), v);
     return 0;
 }
 
@@ -190,8 +231,7 @@ int pf_counter_value(const pf_counter *c, double *ret)
 
     if (!c || !ret)
         return -EINVAL;
-    *ret = (double)pf__counter_count(s) +
-           pf__u2d(atomic_load_explicit(&s->b, memory_order_relaxed));
+    *ret = (double)pf__counter_count(s) + pf__counter_fraction(s);
     return 0;
 }
 
@@ -223,5 +263,6 @@ int pf_counter_add_labels(pf_family *fam, double v, ...)
     va_end(ap);
     if (r < 0)
         return r;
-    return pf_counter_add((pf_counter *)(void *)s, v);
+    add_value(s, v);
+    return 0;
 }

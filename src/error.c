@@ -5,8 +5,9 @@
  * input, a sentence in a per-thread buffer (errno-like, so that no lock
  * and no allocation is needed to report an error).
  */
-#include "pf-internal.h"
+#include "error.h"
 
+#include <stdarg.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -29,9 +30,14 @@ int pf__err(int code, const char *fmt, ...)
     return code;
 }
 
-const char *pf_last_error(void)
+const char *pf__last_error(void)
 {
     return last_error;
+}
+
+const char *pf_last_error(void)
+{
+    return pf__last_error();
 }
 
 const char *pf_version(void)
@@ -39,7 +45,7 @@ const char *pf_version(void)
     return PACKAGE_VERSION;
 }
 
-const char *pf_strerror(int err)
+const char *pf__strerror(int err)
 {
     const char *s = NULL;
 
@@ -66,4 +72,9 @@ const char *pf_strerror(int err)
     }
 #endif
     return s ? s : "Unknown error";
+}
+
+const char *pf_strerror(int err)
+{
+    return pf__strerror(err);
 }

@@ -8,19 +8,34 @@
  * are written once, compare, done. Creating, deleting and reviving series
  * take the family's mutex, which neither lookups nor the renderer hold.
  *
- * Series are never freed before their registry (handles stay valid, and
+ * Series are never freed before their family (handles stay valid, and
  * lock-free readers can never see freed memory); a deleted series is
  * marked and revived, from zero, if its label values come back. Memory is
  * thus bounded by the number of distinct label sets ever used.
+ *
+ * What a series holds beyond its two value words is its type's business
+ * (counter.c, histogram.c): the family only knows how many cells follow
+ * the values and how many shard lines it has, to lay them out and to zero
+ * them.
  */
-#include "pf-internal.h"
+#include "family.h"
 
 #include <errno.h>
-#include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
-/* ---- Hashing ---------------------------------------------------------- */
+#include "alloc.h"
+#include "error.h"
+#include "lock.h"
+#include "validate.h"
+
+/* A series with up to 32 bytes of label values (NULs included) fits one
+ * cache line, all a lookup reads and an update writes: keep the header at
+ * 32 bytes (issue 5 measures lookups and bytes per series). */
+_Static_assert(sizeof(pf_series) == 32, "pf_series grew");
+/* The arena's alignment holds for a series after its extension. */
+_Static_assert(sizeof(pf_series_ext) % 8 == 0, "pf_series_ext misaligns");
+/* pf__chunk_of() counts on it. */
+_Static_assert(PF_CHUNK0 == 1u << PF_CHUNK0_LOG2, "PF_CHUNK0 is not 2^LOG2");
 
 /* ---- The arena: series memory, freed with the family ------------------ */
 
@@ -77,8 +92,8 @@ static void table_put(pf_table *t, pf_series *s)
 
 static bool list_reserve(pf_family *f, size_t idx)
 {
-    size_t q = idx + PF_CHUNK0;
-    unsigned k = (unsigned)(63 - __builtin_clzll((unsigned long long)q)) - 6;
+    size_t slot;
+    unsigned k = pf__chunk_of(idx, &slot);
 
     if (k >= PF_NCHUNKS)
         return false;
@@ -92,49 +107,35 @@ static bool list_reserve(pf_family *f, size_t idx)
 
 static void list_publish(pf_family *f, size_t idx, pf_series *s)
 {
-    size_t q = idx + PF_CHUNK0;
-    unsigned k = (unsigned)(63 - __builtin_clzll((unsigned long long)q)) - 6;
+    size_t slot;
+    unsigned k = pf__chunk_of(idx, &slot);
 
-    f->chunks[k][q - ((size_t)PF_CHUNK0 << k)] = s;
+    f->chunks[k][slot] = s;
     /* Release: the renderer reads nseries with acquire, then the slots. */
     atomic_store_explicit(&f->nseries, idx + 1, memory_order_release);
 }
 
 /* ---- Series ------------------------------------------------------------ */
 
-/* A counter with label values of up to 32 bytes (NULs included) fits one
- * cache line, all a lookup reads and an update writes: keep the header at
- * 32 bytes (issue 5 measures lookups and bytes per series). */
-_Static_assert(sizeof(pf_series) == 32, "pf_series grew");
-/* The arena's alignment holds for a series after its extension. */
-_Static_assert(sizeof(pf_series_ext) % 8 == 0, "pf_series_ext misaligns");
-
-
 static void series_reset(const pf_family *f, pf_series *s)
 {
-    atomic_store_explicit(&s->a, 0, memory_order_relaxed);
-    atomic_store_explicit(&s->b, 0, memory_order_relaxed);
-    if (f->type == PF_TYPE_HISTOGRAM)
-        for (size_t i = 0; i <= f->nbuckets; i++)
-            atomic_store_explicit(&pf__series_ext(s)->buckets[i], 0,
-                                  memory_order_relaxed);
-    if (f->sharded)
-        for (size_t i = 0; i < pf__nshards; i++)
-            atomic_store_explicit(
-                &pf__series_ext(s)->shards[i * PF_SHARD_STRIDE], 0,
-                memory_order_relaxed);
+    atomic_store_explicit(&s->v.counter.count, 0, memory_order_relaxed);
+    atomic_store_explicit(&s->v.counter.fraction, 0, memory_order_relaxed);
+    for (size_t i = 0; i < f->ncells; i++)
+        atomic_store_explicit(&pf__series_ext(s)->cells[i], 0,
+                              memory_order_relaxed);
+    for (size_t i = 0; i < f->nshards; i++)
+        atomic_store_explicit(&pf__series_ext(s)->shards[i * PF_SHARD_STRIDE],
+                              0, memory_order_relaxed);
 }
 
-static int series_create(pf_family *f, const pf_key *k, pf_series **ret)
+/* Check k's values and the limits; returns the bytes of the values as
+ * stored, or a negative errno. Under f->mu. */
+static long check_new(pf_family *f, const pf_key *k, size_t idx)
 {
-    pf_table *t = atomic_load_explicit(&f->table, memory_order_relaxed);
-    size_t idx = atomic_load_explicit(&f->nseries, memory_order_relaxed);
-    size_t vlen = f->nlabels, ext, off, size;
-    pf_series_ext *x = NULL;
-    pf_series *s;
-    char *p;
-
-    size_t maxlen = f->internal ? 0 : atomic_load(&f->reg->value_max_len);
+    size_t maxlen =
+        f->internal ? 0 : atomic_load(&f->policy->value_max_len);
+    size_t vlen = f->nlabels, limit;
 
     for (size_t i = 0; i < f->nlabels; i++) {
         int r = pf__check_label_value(k->v[i], k->len[i]);
@@ -154,135 +155,181 @@ static int series_create(pf_family *f, const pf_key *k, pf_series **ret)
     if (idx >= UINT32_MAX - 1)
         return pf__err(-ENOMEM, "family \"%.60s\" has too many series",
                        f->name);
-    {
-        size_t limit = f->has_max ? f->max_series
-                                  : atomic_load(&f->reg->max_series);
+    limit = f->has_max ? f->max_series : atomic_load(&f->policy->max_series);
+    if (limit && idx >= limit)
+        return pf__err(-ENOSPC,
+                       "family \"%.60s\" has reached its limit of %zu "
+                       "series; the new one is dropped",
+                       f->name, limit);
+    return (long)vlen;
+}
 
-        if (limit && idx >= limit)
-            return pf__err(-ENOSPC,
-                           "family \"%.60s\" has reached its limit of %zu "
-                           "series; the new one is dropped",
-                           f->name, limit);
-    }
+/* Make room for one more series in the table. Under f->mu. */
+static int table_reserve(pf_family *f, size_t idx)
+{
+    pf_table *t = atomic_load_explicit(&f->table, memory_order_relaxed);
+    pf_table *nt;
 
+    if ((f->tcount + 1) * 2 <= t->mask + 1)
+        return 0;
+    nt = table_new((t->mask + 1) * 2);
+    if (!nt)
+        return -ENOMEM;
+    for (size_t i = 0; i < idx; i++)
+        table_put(nt, pf__family_series_at(f, i));
+    nt->older = t;
+    atomic_store_explicit(&f->table, nt, memory_order_release);
+    return 0;
+}
+
+static int series_create(pf_family *f, const pf_key *k, pf_series **ret)
+{
+    size_t idx = atomic_load_explicit(&f->nseries, memory_order_relaxed);
+    bool has_ext = f->ncells || f->nshards;
+    size_t ext = has_ext ? sizeof(pf_series_ext) : 0, off, size;
+    long vlen = check_new(f, k, idx);
+    pf_series *s;
+    char *p;
+
+    if (vlen < 0)
+        return (int)vlen;
     /* Make room first, so that nothing can fail once the series exists:
      * no half-created series is ever visible. */
-    if (!list_reserve(f, idx))
+    if (!list_reserve(f, idx) || table_reserve(f, idx) < 0)
         return -ENOMEM;
-    if ((f->tcount + 1) * 2 > t->mask + 1) {
-        pf_table *nt = table_new((t->mask + 1) * 2);
-
-        if (!nt)
-            return -ENOMEM;
-        for (size_t i = 0; i < idx; i++)
-            table_put(nt, pf__family_series_at(f, i));
-        nt->older = t;
-        atomic_store_explicit(&f->table, nt, memory_order_release);
-        t = nt;
-    }
-    /* Histograms and sharded counters have an extension before the
-     * series; a histogram's buckets follow its values. */
-    ext = f->type == PF_TYPE_HISTOGRAM || f->sharded ? sizeof(*x) : 0;
-    off = (sizeof(*s) + vlen + 7) & ~(size_t)7;
-    size = f->type == PF_TYPE_HISTOGRAM
-               ? off + (f->nbuckets + 1) * sizeof(x->buckets[0])
-               : sizeof(*s) + vlen;
+    /* Cells follow the values, 8-byte aligned. */
+    off = (sizeof(*s) + (size_t)vlen + 7) & ~(size_t)7;
+    size = f->ncells ? off + f->ncells * sizeof(uint64_t)
+                     : sizeof(*s) + (size_t)vlen;
     p = arena_alloc(f, ext + size);
     if (!p)
         return -ENOMEM;
     s = (pf_series *)(void *)(p + ext);
-    if (ext) {
-        x = pf__series_ext(s);
+    if (has_ext) {
+        pf_series_ext *x = pf__series_ext(s);
+
         x->fam = f;
-        if (f->type == PF_TYPE_HISTOGRAM)
-            x->buckets = (_Atomic uint64_t *)(void *)((char *)s + off);
-    }
-    if (f->sharded) {
-        /* Each slot on a cache line of its own. If this fails, the
-         * series above stays unused in the arena until the family goes. */
-        x->shards = arena_alloc(f, (size_t)pf__nshards * PF_CACHELINE);
-        if (!x->shards)
-            return -ENOMEM;
-        atomic_init(&s->state, PF_SERIES_SHARDED);
+        if (f->ncells)
+            x->cells = (_Atomic uint64_t *)(void *)((char *)s + off);
+        if (f->nshards) {
+            /* Each shard on a cache line of its own. If this fails, the
+             * series above stays unused in the arena until the family
+             * goes. */
+            x->shards = arena_alloc(f, (size_t)f->nshards * PF_CACHELINE);
+            if (!x->shards)
+                return -ENOMEM;
+            atomic_init(&s->state, PF_SERIES_SHARDED);
+        }
     }
     s->hash = k->hash;
     s->vlen = (uint32_t)vlen;
     p = s->values;
     for (size_t i = 0; i < f->nlabels; i++) {
-        memcpy(p, k->v[i], k->len[i] + 1);
+        memcpy(p, k->v[i], k->len[i]);
+        p[k->len[i]] = '\0';
         p += k->len[i] + 1;
     }
-    table_put(t, s);
+    table_put(atomic_load_explicit(&f->table, memory_order_relaxed), s);
     f->tcount++;
     list_publish(f, idx, s);
     *ret = s;
     return 0;
 }
 
-/* The slow path: the series is missing or deleted. */
-/* Does value v of length n need the registry's value policy? */
-static bool needs_policy(const pf_registry *reg, const char *v, size_t n)
-{
-    size_t max = atomic_load(&reg->value_max_len);
-    unsigned flags = atomic_load(&reg->value_flags);
+/* ---- The value policy ---------------------------------------------------
+ *
+ * Label values that come from the network may be too long or not UTF-8;
+ * a registry's policy (pf_registry_set_value_policy()) may repair them
+ * instead of refusing them. The repaired values are made in a buffer on
+ * the stack, so that a lookup of an existing series allocates nothing
+ * with a policy either (issue 13), unless they need more than it holds. */
 
+#define POLICY_STACK 4096
+
+/* Does value v of length n need the policy? */
+static bool needs_policy(size_t max, unsigned flags, const char *v, size_t n)
+{
     return ((flags & PF_VALUES_TRUNCATE) && max && n > max) ||
            ((flags & PF_VALUES_REPLACE) &&
             (!pf__utf8_valid(v, n) || memchr(v, '\r', n)));
 }
 
-/* Apply the value policy to k's values into *out, whose values point into
- * *retbuf (the caller frees it). */
-static int apply_policy(const pf_family *f, const pf_key *k, pf_key *out,
-                        char **retbuf)
+/* The bytes the repaired values of k may need, NULs included. */
+static size_t policy_room(const pf_family *f, const pf_key *k, size_t max,
+                          unsigned flags)
 {
-    size_t max = atomic_load(&f->reg->value_max_len);
-    unsigned flags = atomic_load(&f->reg->value_flags);
-    size_t cap = 0, used = 0;
-    uint64_t h;
-    char *buf;
+    size_t cap = 0;
 
-    /* Replacing a byte with U+FFFD makes it at most three times longer. */
-    for (size_t i = 0; i < f->nlabels; i++)
-        cap += 3 * k->len[i] + 1;
-    buf = pf__malloc(cap);
-    if (!buf)
-        return -ENOMEM;
-    out->total = f->nlabels;
-    h = f->reg->seed ^ (f->nlabels * PF_K3);
     for (size_t i = 0; i < f->nlabels; i++) {
-        char *d = buf + used;
-        size_t n = (flags & PF_VALUES_REPLACE)
-                       ? pf__utf8_repair(k->v[i], k->len[i], d)
-                       : (memcpy(d, k->v[i], k->len[i]), k->len[i]);
+        /* Replacing a byte with U+FFFD makes it at most three times
+         * longer; truncation bounds it. */
+        size_t n = (flags & PF_VALUES_REPLACE) ? 3 * k->len[i] : k->len[i];
 
         if ((flags & PF_VALUES_TRUNCATE) && max && n > max)
-            n = pf__utf8_cut(d, n, max);
+            n = max;
+        cap += n + 1;
+    }
+    return cap;
+}
+
+/* Apply the policy to k's values into out, whose values point into buf. */
+static void apply_policy(const pf_family *f, const pf_key *k, size_t max,
+                         unsigned flags, char *buf, pf_key *out)
+{
+    size_t used = 0, cut = (flags & PF_VALUES_TRUNCATE) && max ? max
+                                                               : SIZE_MAX;
+    uint64_t h = pf__key_start(f, out);
+
+    for (size_t i = 0; i < f->nlabels; i++) {
+        char *d = buf + used;
+        size_t n;
+
+        if (flags & PF_VALUES_REPLACE) {
+            n = pf__utf8_repair(k->v[i], k->len[i], d, cut);
+        } else {
+            n = pf__utf8_cut(k->v[i], k->len[i], cut);
+            memcpy(d, k->v[i], n);
+        }
         d[n] = '\0';
         used += n + 1;
-        pf__key_add(out, i, d, f->reg->seed, &h);
+        pf__key_add(out, i, d, n, f->policy->seed, &h);
     }
-    out->hash = (uint32_t)pf__mix(h, PF_K3);
-    *retbuf = buf;
-    return 0;
+    pf__key_end(out, h);
 }
 
 int pf__series_get_slow(pf_family *f, const pf_key *k, pf_series **ret)
 {
+    size_t max = atomic_load(&f->policy->value_max_len);
+    unsigned flags = atomic_load(&f->policy->value_flags);
+    char stack[POLICY_STACK], *buf = NULL;
     pf_key fixed;
-    char *buf = NULL;
     pf_table *t;
     pf_series *s;
     int r = 0;
 
-    for (size_t i = 0; i < f->nlabels && !f->internal; i++)
-        if (needs_policy(f->reg, k->v[i], k->len[i])) {
-            r = apply_policy(f, k, &fixed, &buf);
-            if (r < 0)
-                return r;
-            k = &fixed;
-            break;
+    for (size_t i = 0; i < f->nlabels && !f->internal; i++) {
+        size_t room;
+
+        if (!needs_policy(max, flags, k->v[i], k->len[i]))
+            continue;
+        room = policy_room(f, k, max, flags);
+        buf = room <= sizeof(stack) ? stack : pf__malloc(room);
+        if (!buf)
+            return -ENOMEM;
+        apply_policy(f, k, max, flags, buf, &fixed);
+        k = &fixed;
+        /* The repaired form may exist: that lookup takes no lock. */
+        t = atomic_load_explicit(&f->table, memory_order_acquire);
+        s = pf__table_find(t, k, f->nlabels);
+        if (s && !(atomic_load_explicit(&s->state, memory_order_acquire) &
+                   PF_SERIES_DELETED)) {
+            if (buf != stack)
+                pf__free(buf);
+            *ret = s;
+            return 0;
         }
+        break;
+    }
     pf__lock(&f->mu);
     t = atomic_load_explicit(&f->table, memory_order_relaxed);
     s = pf__table_find(t, k, f->nlabels);
@@ -300,16 +347,10 @@ int pf__series_get_slow(pf_family *f, const pf_key *k, pf_series **ret)
         r = series_create(f, k, ret);
     }
     pf__unlock(&f->mu);
-    pf__free(buf);
-    /* Count a series dropped at the limit, with no lock held (the counter
-     * is a family of the same registry). */
-    if (r == -ENOSPC && f != f->reg->dropped) {
-        char msg[sizeof(((pf_error *)0)->text)];
-
-        snprintf(msg, sizeof(msg), "%s", pf_last_error());
-        pf_counter_inc_labels(f->reg->dropped, f->name, NULL);
-        pf__err(r, "%s", msg);
-    }
+    if (buf != stack)
+        pf__free(buf);
+    if (r == -ENOSPC)
+        atomic_fetch_add_explicit(&f->dropped, 1, memory_order_relaxed);
     return r;
 }
 
@@ -328,10 +369,8 @@ int pf_family_set_max_series(pf_family *f, size_t max)
 static int key_from_array(const pf_family *f, const char *const *values,
                           pf_key *k)
 {
-    uint64_t h;
+    uint64_t h = pf__key_start(f, k);
 
-    k->total = f->nlabels;
-    h = f->reg->seed ^ (f->nlabels * PF_K3);
     if (f->nlabels && !values)
         return pf__err(-EINVAL, "family \"%.60s\" needs %zu label values",
                        f->name, f->nlabels);
@@ -340,9 +379,9 @@ static int key_from_array(const pf_family *f, const char *const *values,
             return pf__err(-EINVAL,
                            "label value %zu of family \"%.60s\" is NULL",
                            i + 1, f->name);
-        pf__key_add(k, i, values[i], f->reg->seed, &h);
+        pf__key_add(k, i, values[i], strlen(values[i]), f->policy->seed, &h);
     }
-    k->hash = (uint32_t)pf__mix(h, PF_K3);
+    pf__key_end(k, h);
     return 0;
 }
 
@@ -412,8 +451,8 @@ int pf_family_delete(pf_family *f, const char *const *values)
     if (r < 0)
         return r;
     pf__lock(&f->mu);
-    s = pf__table_find(atomic_load_explicit(&f->table, memory_order_relaxed), &k,
-                   f->nlabels);
+    s = pf__table_find(atomic_load_explicit(&f->table, memory_order_relaxed),
+                       &k, f->nlabels);
     if (s && !(atomic_load_explicit(&s->state, memory_order_relaxed) &
                PF_SERIES_DELETED))
         atomic_fetch_or_explicit(&s->state, PF_SERIES_DELETED,
@@ -470,33 +509,6 @@ int pf_family_clear(pf_family *f)
 
 /* ---- Families ---------------------------------------------------------- */
 
-static int check_buckets(const double *b, size_t *n)
-{
-    if (!b && *n == 0)
-        return 0;
-    if (!b)
-        return pf__err(-EINVAL, "buckets is NULL but nbuckets is %zu", *n);
-    /* A trailing +Inf is implied; accept it spelled out, as Go does. */
-    if (*n > 0 && isinf(b[*n - 1]) && b[*n - 1] > 0)
-        (*n)--;
-    if (*n == 0)
-        return pf__err(-EINVAL, "a histogram needs at least one finite "
-                                "bucket");
-    if (*n > PF_MAX_BUCKETS)
-        return pf__err(-EINVAL, "%zu buckets are more than the %d allowed",
-                       *n, PF_MAX_BUCKETS);
-    for (size_t i = 0; i < *n; i++) {
-        if (!isfinite(b[i]))
-            return pf__err(-EINVAL, "bucket %zu is not a finite number",
-                           i + 1);
-        if (i > 0 && !(b[i] > b[i - 1]))
-            return pf__err(-EINVAL,
-                           "buckets must be strictly increasing (bucket %zu)",
-                           i + 1);
-    }
-    return 0;
-}
-
 static int check_labels(const char *const *labels, size_t *ret)
 {
     size_t n = 0;
@@ -547,11 +559,11 @@ pf_family *pf__family_free(pf_family *f)
     for (size_t i = 0; i < f->nlabels; i++)
         pf__free(f->labels[i]);
     pf__free(f->labels);
-    if (f->le)
-        for (size_t i = 0; i < f->nbuckets; i++)
-            pf__free(f->le[i]);
-    pf__free(f->le);
-    pf__free(f->bounds);
+    if (f->hist.le)
+        for (size_t i = 0; i < f->hist.nbuckets; i++)
+            pf__free(f->hist.le[i]);
+    pf__free(f->hist.le);
+    pf__free(f->hist.bounds);
     pf__free(f->name);
     pf__free(f->help);
     pthread_mutex_destroy(&f->mu);
@@ -561,148 +573,150 @@ pf_family *pf__family_free(pf_family *f)
 
 bool pf__family_same(const pf_family *a, const pf_family *b)
 {
-    if (a->type != b->type || a->sharded != b->sharded ||
-        strcmp(a->help, b->help) != 0 ||
+    const pf_series *fa = pf__family_fixed(a), *fb = pf__family_fixed(b);
+
+    if (a->type != b->type || a->nshards != b->nshards ||
+        a->ncells != b->ncells || strcmp(a->help, b->help) != 0 ||
         a->fn != b->fn || a->arg != b->arg || a->nlabels != b->nlabels ||
-        (a->fixed && pf__series_cmp(a->fixed, b->fixed) != 0) ||
-        a->nbuckets != b->nbuckets)
+        a->replaceable != b->replaceable || (!fa) != (!fb) ||
+        (fa && pf__series_cmp(fa, fb) != 0) ||
+        a->hist.nbuckets != b->hist.nbuckets)
         return false;
     for (size_t i = 0; i < a->nlabels; i++)
         if (strcmp(a->labels[i], b->labels[i]) != 0)
             return false;
-    for (size_t i = 0; i < a->nbuckets; i++)
-        if (a->bounds[i] != b->bounds[i])
+    for (size_t i = 0; i < a->hist.nbuckets; i++)
+        if (a->hist.bounds[i] != b->hist.bounds[i])
             return false;
     return true;
 }
 
-int pf__family_new(pf_registry *reg, enum pf_type type, const char *name,
-                   const char *help, const char *const *labels,
-                   const pf_family_opts *opts, pf_family **ret)
+/* A series holding `values` as a callback family's fixed values, in the
+ * arena. Returns NULL (with a message for -EINVAL) on failure; *err says
+ * which. Under f->mu, or before f is shared. */
+static pf_series *make_fixed(pf_family *f, const char *const *values,
+                             int *err)
 {
-    static const pf_family_opts none;
-    const double *buckets;
-    size_t nbuckets;
+    size_t vlen = 0;
+    pf_series *s;
+    char *p;
+
+    for (size_t i = 0; i < f->nlabels; i++) {
+        if (!values || !values[i] ||
+            pf__check_label_value(values[i], strlen(values[i])) < 0) {
+            *err = pf__err(-EINVAL,
+                           "family \"%.60s\" needs %zu valid label values",
+                           f->name, f->nlabels);
+            return NULL;
+        }
+        vlen += strlen(values[i]) + 1;
+    }
+    if (values && values[f->nlabels]) {
+        *err = pf__err(-EINVAL, "family \"%.60s\" has %zu labels but got "
+                                "more values",
+                       f->name, f->nlabels);
+        return NULL;
+    }
+    s = arena_alloc(f, sizeof(pf_series) + vlen);
+    if (!s) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    s->vlen = (uint32_t)vlen;
+    p = s->values;
+    for (size_t i = 0; i < f->nlabels; i++) {
+        size_t n = strlen(values[i]) + 1;
+
+        memcpy(p, values[i], n);
+        p += n;
+    }
+    return s;
+}
+
+int pf__family_set_fixed(pf_family *f, const char *const *values)
+{
+    pf_series *s;
+    int r = 0;
+
+    if (!f->replaceable || !f->nlabels)
+        return f->nlabels ? pf__err(-EINVAL, "family \"%.60s\" has fixed "
+                                             "values",
+                                    f->name)
+                          : 0;
+    pf__lock(&f->mu);
+    s = make_fixed(f, values, &r);
+    /* The old values stay in the arena: a render may be reading them. */
+    if (s)
+        atomic_store_explicit(&f->fixed, s, memory_order_release);
+    pf__unlock(&f->mu);
+    return s ? 0 : r;
+}
+
+int pf__family_new(const pf_family_spec *spec, pf_family **ret)
+{
     pf_family *f;
     size_t nlabels = 0;
     int r;
 
-    if (!opts)
-        opts = &none;
-    buckets = opts->buckets;
-    nbuckets = opts->nbuckets;
-    reg = pf__registry(reg);
-    if (!reg)
-        return -ENOMEM;
-    r = pf__check_metric_name(name, type);
-    if (r < 0)
-        return r;
-    if (!reg->internal && !opts->internal &&
-        strncmp(name, "promfile_", 9) == 0)
-        return pf__err(-EINVAL,
-                       "metric name \"%.60s\": the prefix \"promfile_\" is "
-                       "reserved for the library's own metrics",
-                       name);
-    r = pf__check_help(help);
-    if (r < 0)
-        return r;
-    r = check_labels(labels, &nlabels);
-    if (r < 0)
-        return r;
-    {
-        const pf_nodeexp_family *ne = pf__nodeexp_collides(
-            name, pf__type_name(type), help, labels, nlabels);
-
-        if (ne)
-            return pf__err(-EEXIST,
-                           "node_exporter exports \"%.60s\" itself; a "
-                           "textfile's family of that name is dropped at "
-                           "every scrape (rename it)",
-                           name);
+    r = pf__check_metric_name(spec->name, spec->type);
+    if (r == 0 && !spec->internal &&
+        strncmp(spec->name, "promfile_", 9) == 0)
+        r = pf__err(-EINVAL,
+                    "metric name \"%.60s\": the prefix \"promfile_\" is "
+                    "reserved for the library's own metrics",
+                    spec->name);
+    if (r == 0)
+        r = pf__check_help(spec->help);
+    if (r == 0)
+        r = check_labels(spec->labels, &nlabels);
+    f = r == 0 ? pf__calloc(1, sizeof(*f)) : NULL;
+    if (!f) {
+        /* The family owns the bucket arrays, even when it fails. */
+        if (spec->le)
+            for (size_t i = 0; i < spec->nbuckets; i++)
+                pf__free(spec->le[i]);
+        pf__free(spec->le);
+        pf__free(spec->bounds);
+        return r < 0 ? r : -ENOMEM;
     }
-    if (type == PF_TYPE_HISTOGRAM) {
-        r = check_buckets(buckets, &nbuckets);
-        if (r < 0)
-            return r;
-        if (!buckets)
-            nbuckets = pf_buckets_default(&buckets);
-    }
-
-    f = pf__calloc(1, sizeof(*f));
-    if (!f)
-        return -ENOMEM;
     pthread_mutex_init(&f->mu, NULL);
-    f->reg = reg;
-    f->type = type;
-    f->fn = opts->fn;
-    f->arg = opts->arg;
-    f->sharded = opts->sharded;
-    f->internal = opts->internal;
-    if (f->sharded)
-        pf__shards_init();
-    f->name = pf__strdup(name);
-    f->help = pf__strdup(help);
+    f->policy = spec->policy;
+    f->type = spec->type;
+    f->fn = spec->fn;
+    f->arg = spec->arg;
+    f->ncells = spec->ncells;
+    f->nshards = spec->nshards;
+    f->replaceable = spec->replaceable;
+    f->internal = spec->internal;
+    f->hist.nbuckets = spec->nbuckets;
+    f->hist.bounds = spec->bounds;
+    f->hist.le = spec->le;
+    f->name = pf__strdup(spec->name);
+    f->help = pf__strdup(spec->help);
     f->labels = pf__calloc(nlabels ? nlabels : 1, sizeof(char *));
     if (!f->name || !f->help || !f->labels)
         goto nomem;
     for (f->nlabels = 0; f->nlabels < nlabels; f->nlabels++) {
-        f->labels[f->nlabels] = pf__strdup(labels[f->nlabels]);
+        f->labels[f->nlabels] = pf__strdup(spec->labels[f->nlabels]);
         if (!f->labels[f->nlabels])
             goto nomem;
     }
-    if (type == PF_TYPE_HISTOGRAM) {
-        f->bounds = pf__calloc(nbuckets, sizeof(double));
-        f->le = pf__calloc(nbuckets, sizeof(char *));
-        if (!f->bounds || !f->le)
-            goto nomem;
-        for (f->nbuckets = 0; f->nbuckets < nbuckets; f->nbuckets++) {
-            char tmp[PF_DOUBLE_BUFSZ];
-            size_t n = pf__fmt_double(tmp, buckets[f->nbuckets]);
-
-            f->bounds[f->nbuckets] = buckets[f->nbuckets];
-            if (!n)
-                goto nomem;
-            f->le[f->nbuckets] = pf__malloc(n + 1);
-            if (!f->le[f->nbuckets])
-                goto nomem;
-            memcpy(f->le[f->nbuckets], tmp, n);
-            f->le[f->nbuckets][n] = '\0';
-        }
-    }
     if (f->fn && f->nlabels) {
-        /* A labeled callback family: its one set of values. */
-        size_t vlen = 0;
-        char *p;
+        pf_series *s = make_fixed(f, spec->fixed_values, &r);
 
-        for (size_t i = 0; i < f->nlabels; i++) {
-            if (!opts->fixed_values || !opts->fixed_values[i] ||
-                pf__check_label_value(opts->fixed_values[i],
-                                      strlen(opts->fixed_values[i])) < 0) {
-                pf__family_free(f);
-                return pf__err(-EINVAL, "callback family \"%.60s\" needs "
-                                        "valid label values",
-                               name);
-            }
-            vlen += strlen(opts->fixed_values[i]) + 1;
+        if (!s) {
+            pf__family_free(f);
+            return r;
         }
-        f->fixed = arena_alloc(f, sizeof(pf_series) + vlen);
-        if (!f->fixed)
-            goto nomem;
-        f->fixed->vlen = (uint32_t)vlen;
-        p = f->fixed->values;
-        for (size_t i = 0; i < f->nlabels; i++) {
-            size_t n = strlen(opts->fixed_values[i]) + 1;
-
-            memcpy(p, opts->fixed_values[i], n);
-            p += n;
-        }
+        atomic_init(&f->fixed, s);
     }
     if (!f->fn) {
         atomic_init(&f->table, table_new(8));
         if (!atomic_load_explicit(&f->table, memory_order_relaxed))
             goto nomem;
     }
-    return pf__registry_add(reg, f, ret);
+    *ret = f;
+    return 0;
 
 nomem:
     pf__family_free(f);

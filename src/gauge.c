@@ -3,30 +3,48 @@
  * Gauges: a double kept as its bits in an atomic 64-bit word. Set is one
  * store; arithmetic is a compare-and-swap loop.
  */
-#include "pf-internal.h"
+#include "gauge.h"
 
 #include <errno.h>
 #include <time.h>
+
+#include "counter.h"
+#include "error.h"
+#include "registry.h"
 
 static inline pf_series *ser(pf_gauge *g)
 {
     return (pf_series *)(void *)g;
 }
 
+static int gauge_family(pf_registry *reg, const char *name, const char *help,
+                        const char *const *labels, double (*fn)(void *),
+                        void *arg, pf_family **ret)
+{
+    pf_family_spec spec = {
+        .type = PF_TYPE_GAUGE,
+        .name = name,
+        .help = help,
+        .labels = labels,
+        .fn = fn,
+        .arg = arg,
+    };
+
+    return pf__register(reg, &spec, ret);
+}
+
 int pf_gauge_family_new(pf_registry *reg, const char *name, const char *help,
                         const char *const *labels, pf_family **ret)
 {
-    return pf__family_new(reg, PF_TYPE_GAUGE, name, help, labels, NULL, ret);
+    return gauge_family(reg, name, help, labels, NULL, NULL, ret);
 }
 
 int pf_gauge_func_new(pf_registry *reg, const char *name, const char *help,
                       double (*fn)(void *arg), void *arg, pf_family **ret)
 {
-    const pf_family_opts opts = {.fn = fn, .arg = arg};
-
     if (!fn)
         return pf__err(-EINVAL, "callback function is NULL");
-    return pf__family_new(reg, PF_TYPE_GAUGE, name, help, NULL, &opts, ret);
+    return gauge_family(reg, name, help, NULL, fn, arg, ret);
 }
 
 int pf_gauge_new(pf_registry *reg, const char *name, const char *help,
@@ -37,10 +55,10 @@ int pf_gauge_new(pf_registry *reg, const char *name, const char *help,
 
     if (!ret)
         return pf__err(-EINVAL, "result pointer is NULL");
-    r = pf_gauge_family_new(reg, name, help, NULL, &f);
+    r = gauge_family(reg, name, help, NULL, NULL, NULL, &f);
     if (r < 0)
         return r;
-    return pf_gauge_with(f, NULL, ret);
+    return pf__series_get(f, PF_TYPE_GAUGE, NULL, (pf_series **)(void *)ret);
 }
 
 int pf_gauge_with(pf_family *fam, const char *const *values, pf_gauge **ret)
@@ -66,7 +84,8 @@ int pf_gauge_set(pf_gauge *g, double v)
 {
     if (PF_UNLIKELY(!g))
         return -EINVAL;
-    atomic_store_explicit(&ser(g)->a, pf__d2u(v), memory_order_relaxed);
+    atomic_store_explicit(&ser(g)->v.gauge.bits, pf__d2u(v),
+                          memory_order_relaxed);
     return 0;
 }
 
@@ -74,7 +93,7 @@ int pf_gauge_add(pf_gauge *g, double v)
 {
     if (PF_UNLIKELY(!g))
         return -EINVAL;
-    pf__atomic_add_double(&ser(g)->a, v);
+    pf__atomic_add_double(&ser(g)->v.gauge.bits, v);
     return 0;
 }
 
@@ -111,7 +130,7 @@ int pf_gauge_value(const pf_gauge *g, double *ret)
 
     if (!g || !ret)
         return -EINVAL;
-    *ret = pf__u2d(atomic_load_explicit(&s->a, memory_order_relaxed));
+    *ret = pf__gauge_value(s);
     return 0;
 }
 
@@ -169,4 +188,10 @@ int pf_gauge_dec_labels(pf_family *fam, ...)
     r = gauge_va(fam, ap, pf_gauge_add, -1.0);
     va_end(ap);
     return r;
+}
+
+double pf__gauge_value(const pf_series *s)
+{
+    return pf__u2d(
+        atomic_load_explicit(&s->v.gauge.bits, memory_order_relaxed));
 }

@@ -6,10 +6,16 @@
  * the buckets it read, which is what makes every render self-consistent
  * (see put_histogram() in render.c).
  */
-#include "pf-internal.h"
+#include "histogram.h"
 
 #include <errno.h>
 #include <math.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "counter.h"
+#include "error.h"
+#include "registry.h"
 
 /* client_golang's DefBuckets, "tailored to broadly measure the response
  * time (in seconds) of a network service". */
@@ -80,15 +86,100 @@ int pf_buckets_exponential(double start, double factor, size_t count,
     return 0;
 }
 
+/* ---- Families ------------------------------------------------------------ */
+
+static int check_buckets(const double *b, size_t *n)
+{
+    if (!b && *n == 0)
+        return 0;
+    if (!b)
+        return pf__err(-EINVAL, "buckets is NULL but nbuckets is %zu", *n);
+    /* A trailing +Inf is implied; accept it spelled out, as Go does. */
+    if (*n > 0 && isinf(b[*n - 1]) && b[*n - 1] > 0)
+        (*n)--;
+    if (*n == 0)
+        return pf__err(-EINVAL, "a histogram needs at least one finite "
+                                "bucket");
+    if (*n > PF_MAX_BUCKETS)
+        return pf__err(-EINVAL, "%zu buckets are more than the %d allowed",
+                       *n, PF_MAX_BUCKETS);
+    for (size_t i = 0; i < *n; i++) {
+        if (!isfinite(b[i]))
+            return pf__err(-EINVAL, "bucket %zu is not a finite number",
+                           i + 1);
+        if (i > 0 && !(b[i] > b[i - 1]))
+            return pf__err(-EINVAL,
+                           "buckets must be strictly increasing (bucket %zu)",
+                           i + 1);
+    }
+    return 0;
+}
+
+/* Fill in the histogram part of spec: the bounds (NULL, 0: the default
+ * ones) and their le strings, which the family owns once made. */
+static int histogram_spec(const double *buckets, size_t nbuckets,
+                          pf_family_spec *spec)
+{
+    int r = check_buckets(buckets, &nbuckets);
+
+    if (r < 0)
+        return r;
+    if (!buckets)
+        nbuckets = pf_buckets_default(&buckets);
+    spec->bounds = pf__calloc(nbuckets, sizeof(double));
+    spec->le = pf__calloc(nbuckets, sizeof(char *));
+    if (!spec->bounds || !spec->le)
+        goto nomem;
+    for (size_t i = 0; i < nbuckets; i++) {
+        char tmp[PF_DOUBLE_BUFSZ];
+        size_t n = pf__fmt_double(tmp, buckets[i]);
+
+        spec->bounds[i] = buckets[i];
+        spec->le[i] = n ? pf__malloc(n + 1) : NULL;
+        if (!spec->le[i])
+            goto nomem;
+        memcpy(spec->le[i], tmp, n);
+        spec->le[i][n] = '\0';
+    }
+    spec->nbuckets = nbuckets;
+    /* A count per bucket, and one for +Inf. */
+    spec->ncells = nbuckets + 1;
+    return 0;
+nomem:
+    if (spec->le)
+        for (size_t i = 0; i < nbuckets; i++)
+            pf__free(spec->le[i]);
+    pf__free(spec->le);
+    pf__free(spec->bounds);
+    spec->le = NULL;
+    spec->bounds = NULL;
+    return -ENOMEM;
+}
+
+static int histogram_family(pf_registry *reg, const char *name,
+                            const char *help, const char *const *labels,
+                            const double *buckets, size_t nbuckets,
+                            pf_family **ret)
+{
+    pf_family_spec spec = {
+        .type = PF_TYPE_HISTOGRAM,
+        .name = name,
+        .help = help,
+        .labels = labels,
+    };
+    int r = histogram_spec(buckets, nbuckets, &spec);
+
+    if (r < 0)
+        return r;
+    return pf__register(reg, &spec, ret);
+}
+
 int pf_histogram_family_new(pf_registry *reg, const char *name,
                             const char *help, const char *const *labels,
                             const double *buckets, size_t nbuckets,
                             pf_family **ret)
 {
-    const pf_family_opts opts = {.buckets = buckets, .nbuckets = nbuckets};
-
-    return pf__family_new(reg, PF_TYPE_HISTOGRAM, name, help, labels, &opts,
-                          ret);
+    return histogram_family(reg, name, help, labels, buckets, nbuckets, ret);
 }
 
 int pf_histogram_new(pf_registry *reg, const char *name, const char *help,
@@ -100,10 +191,11 @@ int pf_histogram_new(pf_registry *reg, const char *name, const char *help,
 
     if (!ret)
         return pf__err(-EINVAL, "result pointer is NULL");
-    r = pf_histogram_family_new(reg, name, help, NULL, buckets, nbuckets, &f);
+    r = histogram_family(reg, name, help, NULL, buckets, nbuckets, &f);
     if (r < 0)
         return r;
-    return pf_histogram_with(f, NULL, ret);
+    return pf__series_get(f, PF_TYPE_HISTOGRAM, NULL,
+                          (pf_series **)(void *)ret);
 }
 
 int pf_histogram_with(pf_family *fam, const char *const *values,
@@ -127,34 +219,47 @@ int pf_histogram_with_labels(pf_family *fam, pf_histogram **ret, ...)
     return r;
 }
 
-int pf_histogram_observe(pf_histogram *h, double v)
+/* Record v in s. */
+static void observe(pf_series *s, double v)
 {
-    pf_series *s = (pf_series *)(void *)h;
-    const pf_series_ext *x;
-    const pf_family *f;
-    size_t lo, hi;
+    const pf_series_ext *x = pf__series_ext(s);
+    const pf_family *f = x->fam;
+    size_t lo = 0, hi = f->hist.nbuckets;
 
-    if (PF_UNLIKELY(!h || isnan(v)))
-        return -EINVAL;
-    x = pf__series_ext(s);
-    f = x->fam;
     /* The first bucket whose upper bound is >= v (le means <=); past the
      * last bound, the +Inf bucket. Binary search: at most 10 steps for
      * PF_MAX_BUCKETS. */
-    lo = 0;
-    hi = f->nbuckets;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
 
-        if (v <= f->bounds[mid])
+        if (v <= f->hist.bounds[mid])
             hi = mid;
         else
             lo = mid + 1;
     }
-    pf__atomic_add_double(&s->a, v);
+    pf__atomic_add_double(&s->v.histogram.sum, v);
     /* Release: a render that reads this count (acquire) sees the sum. */
-    atomic_fetch_add_explicit(&x->buckets[lo], 1, memory_order_release);
+    atomic_fetch_add_explicit(&x->cells[lo], 1, memory_order_release);
+}
+
+int pf_histogram_observe(pf_histogram *h, double v)
+{
+    if (PF_UNLIKELY(!h || isnan(v)))
+        return -EINVAL;
+    observe((pf_series *)(void *)h, v);
     return 0;
+}
+
+uint64_t pf__histogram_bucket(const pf_series *s, size_t i)
+{
+    return atomic_load_explicit(&pf__series_ext(s)->cells[i],
+                                memory_order_acquire);
+}
+
+double pf__histogram_sum(const pf_series *s)
+{
+    return pf__u2d(
+        atomic_load_explicit(&s->v.histogram.sum, memory_order_relaxed));
 }
 
 int pf_histogram_observe_labels(pf_family *fam, double v, ...)
@@ -171,5 +276,6 @@ int pf_histogram_observe_labels(pf_family *fam, double v, ...)
     va_end(ap);
     if (r < 0)
         return r;
-    return pf_histogram_observe((pf_histogram *)(void *)s, v);
+    observe(s, v);
+    return 0;
 }

@@ -25,8 +25,9 @@
  * fork() waits would wait for itself. pf__lock() covers a section of one
  * mutex; a render, which holds several, enters once around them all.
  */
-#include "pf-internal.h"
+#include "lock.h"
 
+#include <stdatomic.h>
 #include <sched.h>
 
 /* Threads inside a section, and whether a fork() is waiting for them.

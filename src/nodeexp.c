@@ -15,7 +15,7 @@
  * A collector this machine lacks (hardware sensors, say) exports
  * families that are not here; those are not caught.
  */
-#include "pf-internal.h"
+#include "nodeexp.h"
 
 #include <stdlib.h>
 #include <string.h>

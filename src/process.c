@@ -8,17 +8,22 @@
  * open(), read() and getdents64() into stack buffers: a write allocates
  * nothing for them.
  */
-#include "pf-internal.h"
+#include "process.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "counter.h"
+#include "error.h"
+#include "registry.h"
 
 /* Read a small /proc file into buf (NUL-terminated). Returns its length,
  * or -1. */
@@ -250,7 +255,7 @@ static double max_virtual_bytes(void *arg)
     return rlimit(RLIMIT_AS);
 }
 
-int pf_process_metrics_register(pf_registry *reg, const char *program)
+int pf__process_register(pf_registry *reg, const char *program)
 {
     static const char *const labels[] = {"program", NULL};
     static const struct {
@@ -287,28 +292,50 @@ int pf_process_metrics_register(pf_registry *reg, const char *program)
     /* The label program="..." is what keeps these apart from
      * node_exporter's own unlabeled process_* metrics: without it,
      * node_exporter drops one of the two series of each name and logs an
-     * error at every scrape. */
-    for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
-        const pf_family_opts opts = {.fn = m[i].fn, .fixed_values = values};
-        int r = pf__family_new(reg, m[i].type, m[i].name, m[i].help, labels,
-                               &opts, NULL);
+     * error at every scrape (same names and HELP: see nodeexp.c). */
+    pf_family_spec specs[PF_ARRAY_SIZE(m)];
 
-        if (r < 0)
-            return r;
-    }
-    return 0;
+    for (size_t i = 0; i < PF_ARRAY_SIZE(m); i++)
+        specs[i] = (pf_family_spec){
+            .type = m[i].type,
+            .name = m[i].name,
+            .help = m[i].help,
+            .labels = labels,
+            .fn = m[i].fn,
+            .fixed_values = values,
+        };
+    /* All eight or none: a registry never has half of them. */
+    return pf__register_all(reg, specs, PF_ARRAY_SIZE(m));
 }
 
-int pf_build_info_register(pf_registry *reg, const char *prefix,
-                           const char *const *labels,
-                           const char *const *values)
+int pf_process_metrics_register(pf_registry *reg, const char *program)
+{
+    return pf__process_register(reg, program);
+}
+
+static double one(void *arg)
+{
+    (void)arg;
+    return 1;
+}
+
+int pf__build_info_set(pf_registry *reg, const char *prefix,
+                       const char *const *labels, const char *const *values)
 {
     char name[PF_MAX_NAME + 1], help[PF_MAX_NAME + 96];
-    pf_family *f;
-    pf_gauge *g;
-    int r;
-
     size_t nl = 0, nv = 0;
+    pf_family_spec spec = {
+        .type = PF_TYPE_GAUGE,
+        .name = name,
+        .help = help,
+        .labels = labels,
+        .fn = one,
+        .fixed_values = values,
+        .replaceable = true,
+    };
+    pf_family *f;
+    bool existed;
+    int r;
 
     if (!prefix || !*prefix || strlen(prefix) > PF_MAX_NAME - 11)
         return pf__err(-EINVAL, "build info prefix is empty or too long");
@@ -325,13 +352,27 @@ int pf_build_info_register(pf_registry *reg, const char *prefix,
              "A metric with a constant '1' value labeled by the version "
              "%s was built from.",
              prefix);
-    r = pf_gauge_family_new(reg, name, help, labels, &f);
-    /* Registered again with other values: one version, not two. */
-    if (r == 0)
-        r = pf_family_clear(f);
-    if (r == 0)
-        r = pf_gauge_with(f, values, &g);
-    if (r == 0)
-        r = pf_gauge_set(g, 1);
-    return r;
+    r = pf__register_or_get(reg, &spec, &f, &existed);
+    if (r < 0 || !existed)
+        return r;
+    /* Registered again: the same family must take the new values, in one
+     * atomic swap, so that no render misses it or sees two (issue 13). */
+    if (!f->replaceable || f->fn != one || f->nlabels != nl)
+        return pf__err(-EEXIST,
+                       "\"%.60s\" is already registered, and is not build "
+                       "info with these label names",
+                       name);
+    for (size_t i = 0; i < nl; i++)
+        if (strcmp(f->labels[i], labels[i]) != 0)
+            return pf__err(-EEXIST,
+                           "build info \"%.60s\" has other label names",
+                           name);
+    return pf__family_set_fixed(f, values);
+}
+
+int pf_build_info_register(pf_registry *reg, const char *prefix,
+                           const char *const *labels,
+                           const char *const *values)
+{
+    return pf__build_info_set(reg, prefix, labels, values);
 }

@@ -228,7 +228,9 @@ PF_EXPORT int pf_counter_new(pf_registry *reg, const char *name,
  * has none), creating it at 0 if it does not exist, so that it is
  * exported before its first event. *ret is a handle owned by the
  * registry, valid until it is freed. Finding an existing series takes no
- * lock and allocates nothing. Returns 0, -EINVAL (wrong family type,
+ * lock and allocates nothing, also when the registry's value policy
+ * repairs the values (on the stack; only repaired values of more than
+ * 4 KiB in all take the heap). Returns 0, -EINVAL (wrong family type,
  * invalid UTF-8) or -ENOMEM.  MT-Safe. */
 PF_EXPORT int pf_counter_with(pf_family *fam, const char *const *values,
                               pf_counter **ret);
@@ -384,9 +386,9 @@ PF_EXPORT int pf_registry_set_value_policy(pf_registry *reg, size_t max_len,
  * process_threads, each with the label program="<program>" (NULL: the
  * program's name), which keeps them apart from node_exporter's own
  * process_* metrics. They are read from /proc at each render, without
- * allocating. Registering them again with the same program is harmless.
- * Returns 0, -EINVAL, -EEXIST (a family of that name exists) or -ENOMEM.
- * MT-Safe. */
+ * allocating. All eight are registered, or none. Registering them again
+ * with the same program is harmless. Returns 0, -EINVAL, -EEXIST (a family
+ * of that name exists) or -ENOMEM.  MT-Safe. */
 PF_EXPORT int pf_process_metrics_register(pf_registry *reg,
                                           const char *program);
 
@@ -394,9 +396,12 @@ PF_EXPORT int pf_process_metrics_register(pf_registry *reg,
  * and the values `values` (NULL-terminated, as many), set to 1: the
  * version, revision and the like a program was built from, e.g.
  * pf_build_info_register(NULL, "mox", (const char *[]){"version", NULL},
- * (const char *[]){"v0.0.14", NULL}). Called again with other values,
- * it replaces them (one version is exported). Returns 0, -EINVAL, -EEXIST
- * or -ENOMEM.  MT-Safe. */
+ * (const char *[]){"v0.0.14", NULL}). Called again with the same label
+ * names and other values, it replaces them at once: a render sees the old
+ * values or the new ones, never none or both. Returns 0, -EINVAL (as many
+ * values as label names are needed, each valid UTF-8 without a CR),
+ * -EEXIST (the name is taken by another family, or build info with other
+ * label names) or -ENOMEM.  MT-Safe. */
 PF_EXPORT int pf_build_info_register(pf_registry *reg, const char *prefix,
                                      const char *const *labels,
                                      const char *const *values);
@@ -461,11 +466,14 @@ PF_EXPORT int pf_config_set_error_callback(pf_config *cfg,
  * the error callback, the promfile_write_errors_total metric), leaves the
  * previous file in place, and is retried at the next interval; so a
  * missing directory does not stop the writer from starting. The [labels]
- * of cfg become constant labels of reg. The file also carries the
- * writer's own metrics (promfile_*, see libpromfile(7)). Leftover
- * temporary files of a crashed earlier writer of the same file are
- * removed. cfg is copied. Returns 0, -EINVAL, -EEXIST (a [labels] name is
- * a label of a family of reg), -ENOMEM, or -EAGAIN (no thread).
+ * of cfg are added to every series of the file at each write, never set on
+ * reg. The file also carries the writer's own metrics (promfile_*, see
+ * libpromfile(7)) and, unless [process] is off, the process metrics, both
+ * in a registry of the writer's; reg only gets the [limits] of cfg. A
+ * start that fails leaves reg exactly as it was. Leftover temporary files
+ * of a crashed earlier writer of the same file are removed. cfg is copied.
+ * Returns 0, -EINVAL, -EEXIST (a [labels] name is a label of a family of
+ * reg or a constant label of it), -ENOMEM, or -EAGAIN (no thread).
  * MT-Safe. */
 PF_EXPORT int pf_writer_start(pf_registry *reg, const pf_config *cfg,
                               pf_writer **ret);

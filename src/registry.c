@@ -2,9 +2,9 @@
 /*
  * Registries: the set of families rendered together, and their constant
  * labels. Registration and constant labels take the registry's mutex; the
- * renderer holds it only to copy the family list.
+ * renderer holds it only to copy the family list (pf__registry_snapshot()).
  */
-#include "pf-internal.h"
+#include "registry.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -14,6 +14,12 @@
 #ifdef HAVE_GETRANDOM
 #include <sys/random.h>
 #endif
+
+#include "alloc.h"
+#include "error.h"
+#include "lock.h"
+#include "nodeexp.h"
+#include "validate.h"
 
 static uint64_t make_seed(const void *salt)
 {
@@ -33,8 +39,10 @@ static uint64_t make_seed(const void *salt)
     return seed;
 }
 
-static void registry_destroy(pf_registry *reg)
+pf_registry *pf__registry_destroy(pf_registry *reg)
 {
+    if (!reg)
+        return NULL;
     for (size_t i = 0; i < reg->nfams; i++)
         pf__family_free(reg->fams[i]);
     pf__free(reg->fams);
@@ -47,46 +55,36 @@ static void registry_destroy(pf_registry *reg)
     pthread_mutex_destroy(&reg->mu);
     pthread_mutex_destroy(&reg->render_mu);
     pf__free(reg);
+    return NULL;
 }
 
-int pf_registry_new(pf_registry **ret)
+int pf__registry_new(bool internal, pf_registry **ret)
 {
-    pf_registry *reg;
+    pf_registry *reg = pf__calloc(1, sizeof(*reg));
 
-    if (!ret)
-        return pf__err(-EINVAL, "result pointer is NULL");
-    reg = pf__calloc(1, sizeof(*reg));
     if (!reg)
         return -ENOMEM;
     pthread_mutex_init(&reg->mu, NULL);
     pthread_mutex_init(&reg->render_mu, NULL);
-    reg->seed = make_seed(reg);
-    atomic_init(&reg->max_series, PF_DEFAULT_MAX_SERIES);
+    reg->policy.seed = make_seed(reg);
+    atomic_init(&reg->policy.max_series, PF_DEFAULT_MAX_SERIES);
+    reg->internal = internal;
     pf__fork_init();
-    {
-        static const char *const family[] = {"family", NULL};
-        const pf_family_opts opts = {.internal = true};
-        int r = pf__family_new(reg, PF_TYPE_COUNTER,
-                               "promfile_series_dropped_total",
-                               "New series not created because their "
-                               "family had reached its series limit.",
-                               family, &opts, &reg->dropped);
-
-        if (r < 0) {
-            registry_destroy(reg);
-            return r;
-        }
-        /* One series per family name: the limit must not apply. */
-        reg->dropped->has_max = true;
-    }
     *ret = reg;
     return 0;
+}
+
+int pf_registry_new(pf_registry **ret)
+{
+    if (!ret)
+        return pf__err(-EINVAL, "result pointer is NULL");
+    return pf__registry_new(false, ret);
 }
 
 pf_registry *pf_registry_free(pf_registry *reg)
 {
     if (reg && !reg->is_default)
-        registry_destroy(reg);
+        pf__registry_destroy(reg);
     return NULL;
 }
 
@@ -102,13 +100,13 @@ pf_registry *pf_registry_default(void)
 
     if (PF_LIKELY(reg != NULL))
         return reg;
-    if (pf_registry_new(&reg) < 0)
+    if (pf__registry_new(false, &reg) < 0)
         return NULL;
     reg->is_default = true;
     if (!atomic_compare_exchange_strong_explicit(
             &default_registry, &expected, reg, memory_order_acq_rel,
             memory_order_acquire)) {
-        registry_destroy(reg);
+        pf__registry_destroy(reg);
         reg = expected;
     }
     return reg;
@@ -151,50 +149,51 @@ static const pf_family *lookup(const pf_registry *reg, const char *name)
     return found ? reg->fams[i] : NULL;
 }
 
-static const char *const hist_suffixes[] = {"_bucket", "_sum", "_count"};
-
-/* A histogram "x" writes samples x_bucket, x_sum and x_count: no other
- * family may take those names (client_golang's registry refuses the same
- * collisions when node_exporter gathers). Under reg->mu. */
+/* The rules across families, for a new family f. Under reg->mu. */
 static int check_collisions(const pf_registry *reg, const pf_family *f)
 {
-    size_t n = strlen(f->name);
+    size_t n = strlen(f->name), base;
+    enum pf_suffix sfx = pf__suffix_of(f->name, n, &base);
+    const pf_nodeexp_family *ne;
 
-    for (size_t i = 0; i < 3; i++) {
-        size_t m = strlen(hist_suffixes[i]);
+    /* A histogram "x" writes samples x_bucket, x_sum and x_count: no other
+     * family may take those names (node_exporter drops the later one), and
+     * f's name may not be a sample name of a histogram already there
+     * (client_golang's registry refuses the same collisions). */
+    for (size_t s = PF_SUFFIX_BUCKET;
+         f->type == PF_TYPE_HISTOGRAM && s < PF_NSUFFIXES; s++) {
+        char buf[PF_MAX_NAME + 16];
         const pf_family *other;
 
-        /* f is a histogram whose samples would collide with a family. */
-        if (f->type == PF_TYPE_HISTOGRAM) {
-            char buf[PF_MAX_NAME + 16];
-
-            if (n + m < sizeof(buf)) {
-                memcpy(buf, f->name, n);
-                memcpy(buf + n, hist_suffixes[i], m + 1);
-                other = lookup(reg, buf);
-                if (other)
-                    return pf__err(-EEXIST,
-                                   "histogram \"%.60s\" would write samples "
-                                   "named like the family \"%.60s\"",
-                                   f->name, other->name);
-            }
-        }
-        /* f's name is a sample name of an existing histogram. */
-        if (n > m && strcmp(f->name + n - m, hist_suffixes[i]) == 0) {
-            char buf[PF_MAX_NAME + 16];
-
-            if (n - m < sizeof(buf)) {
-                memcpy(buf, f->name, n - m);
-                buf[n - m] = '\0';
-                other = lookup(reg, buf);
-                if (other && other->type == PF_TYPE_HISTOGRAM)
-                    return pf__err(-EEXIST,
-                                   "\"%.60s\" is a sample name of the "
-                                   "histogram \"%.60s\"",
-                                   f->name, other->name);
-            }
-        }
+        memcpy(buf, f->name, n);
+        memcpy(buf + n, pf__suffix_name(s), pf__suffix_len(s) + 1);
+        other = lookup(reg, buf);
+        if (other)
+            return pf__err(-EEXIST,
+                           "histogram \"%.60s\" would write samples named "
+                           "like the family \"%.60s\"",
+                           f->name, other->name);
     }
+    if (sfx != PF_SUFFIX_NONE) {
+        char buf[PF_MAX_NAME + 1];
+        const pf_family *other;
+
+        memcpy(buf, f->name, base);
+        buf[base] = '\0';
+        other = lookup(reg, buf);
+        if (other && pf__type_has_suffix(other->type, sfx))
+            return pf__err(-EEXIST,
+                           "\"%.60s\" is a sample name of the %s \"%.60s\"",
+                           f->name, pf__type_name(other->type), other->name);
+    }
+    ne = pf__nodeexp_collides(f->name, pf__type_name(f->type), f->help,
+                              (const char *const *)f->labels, f->nlabels);
+    if (ne)
+        return pf__err(-EEXIST,
+                       "node_exporter exports \"%.60s\" itself; a textfile's "
+                       "family of that name is dropped at every scrape "
+                       "(rename it)",
+                       f->name);
     for (size_t i = 0; i < f->nlabels; i++)
         for (size_t j = 0; j < reg->nconst; j++)
             if (strcmp(f->labels[i], reg->const_names[j]) == 0)
@@ -205,39 +204,24 @@ static int check_collisions(const pf_registry *reg, const pf_family *f)
     return 0;
 }
 
-int pf__registry_add(pf_registry *reg, pf_family *f, pf_family **ret)
+/* Add the new family f to reg, or find one of its name: then *old is it.
+ * Under reg->mu. Returns 0 or -ENOMEM. */
+static int add_locked(pf_registry *reg, pf_family *f, pf_family **old)
 {
     bool found;
-    size_t i;
-    int r = 0;
+    size_t i = find_family(reg, f->name, &found);
 
-    pf__lock(&reg->mu);
-    i = find_family(reg, f->name, &found);
     if (found) {
-        pf_family *old = reg->fams[i];
-
-        if (pf__family_same(old, f)) {
-            pf__family_free(f);
-            f = old;
-        } else {
-            r = pf__err(-EEXIST,
-                        "\"%.60s\" is already registered with another type, "
-                        "help, labels or buckets",
-                        f->name);
-        }
-        goto out;
+        *old = reg->fams[i];
+        return 0;
     }
-    r = check_collisions(reg, f);
-    if (r < 0)
-        goto out;
+    *old = NULL;
     if (reg->nfams == reg->capfams) {
         size_t cap = reg->capfams ? reg->capfams * 2 : 16;
         pf_family **fams = pf__realloc(reg->fams, cap * sizeof(*fams));
 
-        if (!fams) {
-            r = -ENOMEM;
-            goto out;
-        }
+        if (!fams)
+            return -ENOMEM;
         reg->fams = fams;
         reg->capfams = cap;
     }
@@ -245,15 +229,117 @@ int pf__registry_add(pf_registry *reg, pf_family *f, pf_family **ret)
             (reg->nfams - i) * sizeof(*reg->fams));
     reg->fams[i] = f;
     reg->nfams++;
-out:
-    pf__unlock(&reg->mu);
-    if (r < 0) {
-        pf__family_free(f);
-        return r;
-    }
-    if (ret)
-        *ret = f;
     return 0;
+}
+
+static int register_family(pf_registry *reg, pf_family_spec *spec,
+                           pf_family **ret, bool *existed)
+{
+    pf_family *f, *old = NULL;
+    int r;
+
+    reg = pf__registry(reg);
+    if (!reg)
+        return -ENOMEM;
+    spec->policy = &reg->policy;
+    spec->internal = spec->internal || reg->internal;
+    r = pf__family_new(spec, &f);
+    if (r < 0)
+        return r;
+    pf__lock(&reg->mu);
+    if (lookup(reg, f->name))
+        r = add_locked(reg, f, &old);
+    else if ((r = check_collisions(reg, f)) == 0)
+        r = add_locked(reg, f, &old);
+    pf__unlock(&reg->mu);
+    if (r == 0 && old && !existed && !pf__family_same(old, f))
+        r = pf__err(-EEXIST,
+                    "\"%.60s\" is already registered with another type, "
+                    "help, labels or buckets",
+                    old->name);
+    if (r < 0 || old)
+        pf__family_free(f);
+    if (r < 0)
+        return r;
+    if (existed)
+        *existed = old != NULL;
+    if (ret)
+        *ret = old ? old : f;
+    return 0;
+}
+
+int pf__register(pf_registry *reg, pf_family_spec *spec, pf_family **ret)
+{
+    return register_family(reg, spec, ret, NULL);
+}
+
+int pf__register_all(pf_registry *reg, pf_family_spec *specs, size_t n)
+{
+    pf_family *made[16];
+    size_t k = 0;
+    int r = 0;
+
+    reg = pf__registry(reg);
+    if (!reg)
+        return -ENOMEM;
+    if (n > PF_ARRAY_SIZE(made))
+        return -EINVAL;
+    for (; k < n && r == 0; k++) {
+        specs[k].policy = &reg->policy;
+        specs[k].internal = specs[k].internal || reg->internal;
+        r = pf__family_new(&specs[k], &made[k]);
+    }
+    if (r < 0) {
+        k--;
+        goto out;
+    }
+    pf__lock(&reg->mu);
+    /* Every check first, and room for all: then nothing can fail. */
+    for (size_t i = 0; i < n && r == 0; i++) {
+        const pf_family *old = lookup(reg, made[i]->name);
+
+        if (old && !pf__family_same(old, made[i]))
+            r = pf__err(-EEXIST,
+                        "\"%.60s\" is already registered with another "
+                        "type, help, labels or buckets",
+                        old->name);
+        else if (!old)
+            r = check_collisions(reg, made[i]);
+    }
+    if (r == 0 && reg->nfams + n > reg->capfams) {
+        size_t cap = reg->capfams ? reg->capfams : 16;
+        pf_family **fams;
+
+        while (cap < reg->nfams + n)
+            cap *= 2;
+        fams = pf__realloc(reg->fams, cap * sizeof(*fams));
+        if (fams) {
+            reg->fams = fams;
+            reg->capfams = cap;
+        } else {
+            r = -ENOMEM;
+        }
+    }
+    for (size_t i = 0; i < n && r == 0; i++) {
+        pf_family *old;
+
+        add_locked(reg, made[i], &old);
+        /* A twin: the one there stays, this one goes. */
+        if (old)
+            pf__family_free(made[i]);
+        made[i] = NULL;
+    }
+    pf__unlock(&reg->mu);
+out:
+    while (k-- > 0)
+        pf__family_free(made[k]);
+    return r;
+}
+
+int pf__register_or_get(pf_registry *reg, pf_family_spec *spec,
+                        pf_family **ret, bool *existed)
+{
+    return register_family(reg, spec, ret, existed);
 }
 
 /* -EEXIST if a family of reg has a label `name`. Under reg->mu. */
@@ -274,6 +360,11 @@ int pf__registry_check_label(pf_registry *reg, const char *name)
 
     pf__lock(&reg->mu);
     r = label_in_use(reg, name);
+    for (size_t i = 0; r == 0 && i < reg->nconst; i++)
+        if (strcmp(reg->const_names[i], name) == 0)
+            r = pf__err(-EEXIST, "\"%.60s\" is a constant label of the "
+                                 "registry already",
+                        name);
     pf__unlock(&reg->mu);
     return r;
 }
@@ -291,6 +382,11 @@ int pf_registry_set_label(pf_registry *reg, const char *name,
     r = pf__check_label_name(name);
     if (r < 0)
         return r;
+    if (strcmp(name, PF_DROPPED_LABEL) == 0)
+        return pf__err(-EEXIST,
+                       "\"%s\" is the label of " PF_DROPPED_NAME
+                       ", which every registry may render",
+                       name);
     if (value) {
         r = pf__check_label_value(value, strlen(value));
         if (r < 0)
@@ -363,7 +459,7 @@ int pf_registry_set_max_series(pf_registry *reg, size_t max)
     reg = pf__registry(reg);
     if (!reg)
         return pf__err(-EINVAL, "no registry");
-    atomic_store(&reg->max_series, max);
+    atomic_store(&reg->policy.max_series, max);
     return 0;
 }
 
@@ -377,49 +473,46 @@ int pf_registry_set_value_policy(pf_registry *reg, size_t max_len,
         return pf__err(-EINVAL, "unknown flags 0x%x", flags);
     if ((flags & PF_VALUES_TRUNCATE) && max_len == 0)
         return pf__err(-EINVAL, "PF_VALUES_TRUNCATE needs a length");
-    atomic_store(&reg->value_max_len, max_len);
-    atomic_store(&reg->value_flags, flags);
+    atomic_store(&reg->policy.value_max_len, max_len);
+    atomic_store(&reg->policy.value_flags, flags);
     return 0;
 }
 
-int pf_registry_render(pf_registry *reg, char **retbuf, size_t *retlen)
+int pf__registry_snapshot(pf_registry *reg, pf_snapshot *s)
 {
-    pf_buf b = {0};
-    int r;
+    int r = 0;
 
-    if (!retbuf)
-        return pf__err(-EINVAL, "result pointer is NULL");
-    r = pf__render(reg, &b);
-    if (r < 0) {
-        pf__buf_release(&b);
-        return r;
+    memset(s, 0, sizeof(*s));
+    pf__lock(&reg->mu);
+    s->fams = pf__malloc((reg->nfams ? reg->nfams : 1) * sizeof(*s->fams));
+    if (s->fams) {
+        memcpy(s->fams, reg->fams, reg->nfams * sizeof(*s->fams));
+        s->nfams = reg->nfams;
     }
-    /* Room for the NUL; the text itself never contains one. */
-    pf__buf_putc(&b, '\0');
-    if (b.failed) {
-        pf__buf_release(&b);
-        return -ENOMEM;
+    for (size_t i = 0; i < reg->nconst; i++) {
+        const char *n = reg->const_names[i], *v = reg->const_values[i];
+
+        if (i)
+            pf__buf_putc(&s->pairs, ',');
+        pf__buf_put(&s->pairs, n, strlen(n));
+        pf__buf_puts(&s->pairs, "=\"");
+        pf__buf_put_label_value(&s->pairs, v, strlen(v));
+        pf__buf_putc(&s->pairs, '"');
+        pf__buf_put(&s->names, n, strlen(n) + 1);
     }
-    pf__alloc_disown(b.data);
-    *retbuf = b.data;
-    if (retlen)
-        *retlen = b.len - 1;
-    return 0;
-}
-
-int pf_registry_render_file(pf_registry *reg, FILE *f)
-{
-    pf_buf b = {0};
-    int r;
-
-    if (!f)
-        return pf__err(-EINVAL, "FILE pointer is NULL");
-    r = pf__render(reg, &b);
-    /* fwrite() must not see the NULL buffer of an empty render. */
-    if (r == 0 && b.len && fwrite(b.data, 1, b.len, f) != b.len)
-        r = -EIO;
-    if (r == 0 && fflush(f) != 0)
-        r = -EIO;
-    pf__buf_release(&b);
+    s->nconst = reg->nconst;
+    pf__unlock(&reg->mu);
+    if (!s->fams || s->pairs.failed || s->names.failed) {
+        pf__snapshot_release(s);
+        r = -ENOMEM;
+    }
     return r;
+}
+
+void pf__snapshot_release(pf_snapshot *s)
+{
+    pf__free(s->fams);
+    pf__buf_release(&s->pairs);
+    pf__buf_release(&s->names);
+    memset(s, 0, sizeof(*s));
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Rendering a registry as Prometheus text format 0.0.4, the dialect
+ * Rendering registries as Prometheus text format 0.0.4, the dialect
  * node_exporter's textfile collector parses (../shared/TEXTFILE.md):
  * families sorted by name, each one contiguous block with one HELP and one
  * TYPE line, series sorted by label values, no timestamps, a final newline.
@@ -11,12 +11,22 @@
  * merging new series in, so that a steady-state render is linear in the
  * number of series and needs no memory but the output.
  */
-#include "pf-internal.h"
+#include "render.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "alloc.h"
+#include "counter.h"
+#include "error.h"
+#include "gauge.h"
+#include "histogram.h"
+#include "lock.h"
+
+/* ---- Series in label value order ------------------------------------- */
 
 /* The series linked as `link` (a creation index + 1). */
 static inline pf_series *at(const pf_family *f, uint32_t link)
@@ -49,10 +59,10 @@ static uint32_t merge(const pf_family *f, uint32_t a, uint32_t b)
 /* Link the series created since the last render into f's sorted list:
  * a bottom-up merge sort of the new ones (bins[i] holds a sorted run of
  * 2^i), then one merge with the list. No memory is allocated: the order
- * lives in the series themselves. Under reg->render_mu. */
+ * lives in the series themselves. Under the registry's render_mu. */
 static void update_sorted(pf_family *f)
 {
-    size_t n = atomic_load_explicit(&f->nseries, memory_order_acquire);
+    size_t n = pf__family_nseries(f);
     uint32_t bins[64] = {0}, run = 0;
     size_t i;
 
@@ -76,20 +86,23 @@ static void update_sorted(pf_family *f)
     f->nsorted = n;
 }
 
+/* ---- Lines ------------------------------------------------------------ */
+
 typedef struct render_ctx {
     pf_buf *out;
-    const char *consts; /* name="value",... of the constant labels */
-    size_t nconsts;
+    /* name="value",... of the labels after a series' own: its registry's
+     * constant labels, then the extra ones it does not shadow. */
+    const char *tail;
+    size_t ntail;
 } render_ctx;
 
-static void put_name(pf_buf *b, const pf_family *f, const char *suffix,
-                     size_t n)
+static void put_name(pf_buf *b, const char *name, enum pf_suffix sfx)
 {
-    pf__buf_put(b, f->name, strlen(f->name));
-    pf__buf_put(b, suffix, n);
+    pf__buf_put(b, name, strlen(name));
+    pf__buf_put(b, pf__suffix_name(sfx), pf__suffix_len(sfx));
 }
 
-/* name="value",... for the series' labels and the constant labels, without
+/* name="value",... for the series' labels and the tail, without
  * braces. */
 static void put_label_pairs(const render_ctx *c, const pf_family *f,
                             const pf_series *s)
@@ -108,24 +121,24 @@ static void put_label_pairs(const render_ctx *c, const pf_family *f,
         pf__buf_putc(b, '"');
         p += len + 1;
     }
-    if (c->nconsts) {
+    if (c->ntail) {
         if (f->nlabels)
             pf__buf_putc(b, ',');
-        pf__buf_put(b, c->consts, c->nconsts);
+        pf__buf_put(b, c->tail, c->ntail);
     }
 }
 
-static void put_header(const render_ctx *c, const pf_family *f)
+static void put_header(pf_buf *b, const char *name, const char *help,
+                       enum pf_type type)
 {
-    pf_buf *b = c->out;
-    const char *t = pf__type_name(f->type);
+    const char *t = pf__type_name(type);
 
     pf__buf_puts(b, "# HELP ");
-    put_name(b, f, "", 0);
+    put_name(b, name, PF_SUFFIX_NONE);
     pf__buf_putc(b, ' ');
-    pf__buf_put_help(b, f->help, strlen(f->help));
+    pf__buf_put_help(b, help, strlen(help));
     pf__buf_puts(b, "\n# TYPE ");
-    put_name(b, f, "", 0);
+    put_name(b, name, PF_SUFFIX_NONE);
     pf__buf_putc(b, ' ');
     pf__buf_put(b, t, strlen(t));
     pf__buf_putc(b, '\n');
@@ -135,8 +148,8 @@ static void put_header(const render_ctx *c, const pf_family *f)
 static void put_sample_start(const render_ctx *c, const pf_family *f,
                              const pf_series *s)
 {
-    put_name(c->out, f, "", 0);
-    if (f->nlabels || c->nconsts) {
+    put_name(c->out, f->name, PF_SUFFIX_NONE);
+    if (f->nlabels || c->ntail) {
         pf__buf_putc(c->out, '{');
         put_label_pairs(c, f, s);
         pf__buf_putc(c->out, '}');
@@ -148,15 +161,15 @@ static void put_counter(const render_ctx *c, const pf_family *f,
                         const pf_series *s)
 {
     uint64_t n = pf__counter_count(s);
-    uint64_t fb = atomic_load_explicit(&s->b, memory_order_relaxed);
+    double fraction = pf__counter_fraction(s);
 
     put_sample_start(c, f, s);
     /* Whole counts are exact in 64 bits; only a counter that was given
      * fractions is rendered through a double. */
-    if (fb == 0)
+    if (fraction == 0)
         pf__buf_put_u64(c->out, n);
     else
-        pf__buf_put_double(c->out, (double)n + pf__u2d(fb));
+        pf__buf_put_double(c->out, (double)n + fraction);
     pf__buf_putc(c->out, '\n');
 }
 
@@ -164,8 +177,7 @@ static void put_gauge(const render_ctx *c, const pf_family *f,
                       const pf_series *s)
 {
     put_sample_start(c, f, s);
-    pf__buf_put_double(
-        c->out, pf__u2d(atomic_load_explicit(&s->a, memory_order_relaxed)));
+    pf__buf_put_double(c->out, pf__gauge_value(s));
     pf__buf_putc(c->out, '\n');
 }
 
@@ -187,15 +199,15 @@ static void put_again(pf_buf *b, size_t off, size_t len)
 static void put_histogram(const render_ctx *c, const pf_family *f,
                           const pf_series *s)
 {
-    const _Atomic uint64_t *buckets = pf__series_ext(s)->buckets;
     pf_buf *b = c->out;
     uint64_t cum = 0;
     size_t off = 0, len = 0;
-    bool has_labels = f->nlabels || c->nconsts;
+    bool has_labels = f->nlabels || c->ntail;
 
-    for (size_t i = 0; i <= f->nbuckets; i++) {
-        cum += atomic_load_explicit(&buckets[i], memory_order_acquire);
-        put_name(b, f, "_bucket{", 8);
+    for (size_t i = 0; i <= f->hist.nbuckets; i++) {
+        cum += pf__histogram_bucket(s, i);
+        put_name(b, f->name, PF_SUFFIX_BUCKET);
+        pf__buf_putc(b, '{');
         if (i == 0) {
             /* Render the label pairs once; copy them for later lines. */
             off = b->len;
@@ -206,31 +218,27 @@ static void put_histogram(const render_ctx *c, const pf_family *f,
         }
         if (has_labels)
             pf__buf_putc(b, ',');
-        pf__buf_puts(b, "le=\"");
-        if (i < f->nbuckets)
-            pf__buf_put(b, f->le[i], strlen(f->le[i]));
+        pf__buf_puts(b, PF_LABEL_LE "=\"");
+        if (i < f->hist.nbuckets)
+            pf__buf_put(b, f->hist.le[i], strlen(f->hist.le[i]));
         else
-            pf__buf_puts(b, "+Inf");
+            pf__buf_puts(b, PF_VALUE_PINF);
         pf__buf_puts(b, "\"} ");
         pf__buf_put_u64(b, cum);
         pf__buf_putc(b, '\n');
     }
-    for (int last = 0; last < 2; last++) {
-        if (last)
-            put_name(b, f, "_count", 6);
-        else
-            put_name(b, f, "_sum", 4);
+    for (enum pf_suffix sfx = PF_SUFFIX_SUM; sfx <= PF_SUFFIX_COUNT; sfx++) {
+        put_name(b, f->name, sfx);
         if (has_labels) {
             pf__buf_putc(b, '{');
             put_again(b, off, len);
             pf__buf_putc(b, '}');
         }
         pf__buf_putc(b, ' ');
-        if (last)
+        if (sfx == PF_SUFFIX_COUNT)
             pf__buf_put_u64(b, cum);
         else
-            pf__buf_put_double(b, pf__u2d(atomic_load_explicit(
-                                      &s->a, memory_order_relaxed)));
+            pf__buf_put_double(b, pf__histogram_sum(s));
         pf__buf_putc(b, '\n');
     }
 }
@@ -249,7 +257,7 @@ static void render_family(const render_ctx *c, pf_family *f)
             continue;
         /* A family without visible series is left out altogether. */
         if (!header) {
-            put_header(c, f);
+            put_header(c->out, f->name, f->help, f->type);
             header = true;
         }
         switch (f->type) {
@@ -276,13 +284,73 @@ static void render_func(const render_ctx *c, const pf_family *f, double v)
      * has its sample left out rather than written wrong. */
     if (f->type == PF_TYPE_COUNTER && !(v >= 0))
         return;
-    put_header(c, f);
-    put_sample_start(c, f, f->fixed);
+    put_header(c->out, f->name, f->help, f->type);
+    put_sample_start(c, f, pf__family_fixed(f));
     pf__buf_put_double(c->out, v);
     pf__buf_putc(c->out, '\n');
 }
 
-/* A family to render, with the constant labels of its registry. */
+/* ---- Labels after a series' own ------------------------------------- */
+
+/* Is `name` one of the n NUL-terminated names at names? */
+static bool in_names(const char *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++, names += strlen(names) + 1)
+        if (strcmp(names, name) == 0)
+            return true;
+    return false;
+}
+
+static bool in_array(const char *const *a, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(a[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* The tail of a family of snapshot s with the labels `own` (n of them):
+ * s's constant labels, then each extra label that neither shadows. */
+static void make_tail(pf_buf *b, const pf_snapshot *s,
+                      const pf_label_set *extra, const char *const *own,
+                      size_t n)
+{
+    pf__buf_put(b, s->pairs.data ? s->pairs.data : "", s->pairs.len);
+    for (size_t i = 0; extra && i < extra->n; i++) {
+        const char *name = extra->names[i], *v = extra->values[i];
+
+        if (in_names(s->names.data, s->nconst, name) ||
+            in_array(own, n, name))
+            continue;
+        if (b->len)
+            pf__buf_putc(b, ',');
+        pf__buf_put(b, name, strlen(name));
+        pf__buf_puts(b, "=\"");
+        pf__buf_put_label_value(b, v, strlen(v));
+        pf__buf_putc(b, '"');
+    }
+}
+
+/* Does a family with labels `own` shadow one of the extra labels? */
+static bool shadows(const pf_label_set *extra, const char *const *own,
+                    size_t n)
+{
+    for (size_t i = 0; extra && i < extra->n; i++)
+        if (in_array(own, n, extra->names[i]))
+            return true;
+    return false;
+}
+
+/* ---- promfile_series_dropped_total ------------------------------------
+ *
+ * Each family counts the series it dropped at its limit; the renderer
+ * writes them all as one family of the library's, with a series per
+ * family that dropped any (issue 13: no family of the registry is kept
+ * for it, and no update call made for it). */
+
+static const char *const dropped_label[] = {PF_DROPPED_LABEL, NULL};
+
+/* The families to render, each with its registry. */
 typedef struct entry {
     pf_family *fam;
     size_t reg;
@@ -291,42 +359,58 @@ typedef struct entry {
 
 static int cmp_entry(const void *a, const void *b)
 {
-    return strcmp(((const entry *)a)->fam->name, ((const entry *)b)->fam->name);
+    return strcmp(((const entry *)a)->fam->name,
+                  ((const entry *)b)->fam->name);
 }
 
-/* Copy reg's families into e[] and its constant labels, rendered as
- * name="value",..., into consts. Under reg->mu. */
-static size_t snapshot(pf_registry *reg, size_t idx, entry *e, pf_buf *consts)
+static void render_dropped(pf_buf *out, const entry *e, size_t n,
+                           const pf_buf *dtails)
 {
-    for (size_t i = 0; i < reg->nfams; i++) {
-        e[i].fam = reg->fams[i];
-        e[i].reg = idx;
-    }
-    for (size_t i = 0; i < reg->nconst; i++) {
-        const char *v = reg->const_values[i];
+    bool header = false;
 
-        if (i)
-            pf__buf_putc(consts, ',');
-        pf__buf_put(consts, reg->const_names[i], strlen(reg->const_names[i]));
-        pf__buf_puts(consts, "=\"");
-        pf__buf_put_label_value(consts, v, strlen(v));
-        pf__buf_putc(consts, '"');
+    for (size_t i = 0; i < n; i++) {
+        uint64_t d = atomic_load_explicit(&e[i].fam->dropped,
+                                          memory_order_relaxed);
+        const pf_buf *t = &dtails[e[i].reg];
+
+        if (!d)
+            continue;
+        if (!header) {
+            put_header(out, PF_DROPPED_NAME, PF_DROPPED_HELP,
+                       PF_TYPE_COUNTER);
+            header = true;
+        }
+        pf__buf_puts(out, PF_DROPPED_NAME "{" PF_DROPPED_LABEL "=\"");
+        pf__buf_put_label_value(out, e[i].fam->name, strlen(e[i].fam->name));
+        pf__buf_putc(out, '"');
+        if (t->len) {
+            pf__buf_putc(out, ',');
+            pf__buf_put(out, t->data, t->len);
+        }
+        pf__buf_puts(out, "} ");
+        pf__buf_put_u64(out, d);
+        pf__buf_putc(out, '\n');
     }
-    return reg->nfams;
 }
+
+/* ---- The render ----------------------------------------------------- */
 
 /* At most this many registries render together (a writer: the caller's
  * and its own). */
 #define MAX_REGS 4
 
-int pf__render_multi(pf_registry *const *regs, size_t nregs, pf_buf *out)
+int pf__render(pf_registry *const *regs, size_t nregs,
+               const pf_label_set *extra, pf_buf *out)
 {
-    pf_buf consts[MAX_REGS] = {{0}};
+    pf_snapshot snap[MAX_REGS] = {{0}};
+    /* Per registry: the tail of its families, and that of its series of
+     * promfile_series_dropped_total (whose own label is "family"). */
+    pf_buf tails[MAX_REGS] = {{0}}, dtails[MAX_REGS] = {{0}};
+    pf_buf scratch = {0};
+    size_t start = out->len, hint, n = 0;
+    bool dropped_done = false;
     entry *e = NULL;
-    size_t n = 0;
     int r = 0;
-
-    size_t start = out->len, hint;
 
     if (nregs > MAX_REGS || nregs == 0)
         return -EINVAL;
@@ -335,17 +419,22 @@ int pf__render_multi(pf_registry *const *regs, size_t nregs, pf_buf *out)
     /* Copy the family lists and the constant labels under each registry's
      * lock; render without them. */
     for (size_t k = 0; k < nregs && r == 0; k++) {
-        pf_registry *reg = regs[k];
-        entry *more;
-
-        pf__lock(&reg->mu);
-        more = pf__realloc(e, (n + reg->nfams + 1) * sizeof(*e));
-        if (more) {
-            e = more;
-            n += snapshot(reg, k, e + n, &consts[k]);
-        }
-        pf__unlock(&reg->mu);
-        if (!more || consts[k].failed)
+        r = pf__registry_snapshot(regs[k], &snap[k]);
+        n += snap[k].nfams;
+    }
+    if (r == 0)
+        e = pf__malloc((n ? n : 1) * sizeof(*e));
+    if (!e)
+        r = -ENOMEM;
+    if (r < 0)
+        goto out;
+    n = 0;
+    for (size_t k = 0; k < nregs; k++) {
+        for (size_t i = 0; i < snap[k].nfams; i++)
+            e[n++] = (entry){snap[k].fams[i], k, 0};
+        make_tail(&tails[k], &snap[k], extra, NULL, 0);
+        make_tail(&dtails[k], &snap[k], extra, dropped_label, 1);
+        if (tails[k].failed || dtails[k].failed)
             r = -ENOMEM;
     }
     if (r < 0)
@@ -358,10 +447,9 @@ int pf__render_multi(pf_registry *const *regs, size_t nregs, pf_buf *out)
     if (!hint) {
         hint = 4096;
         for (size_t i = 0; i < n; i++)
-            hint += 64 * atomic_load_explicit(&e[i].fam->nseries,
-                                              memory_order_relaxed) *
+            hint += 64 * pf__family_nseries(e[i].fam) *
                     (e[i].fam->type == PF_TYPE_HISTOGRAM
-                         ? e[i].fam->nbuckets + 3
+                         ? e[i].fam->hist.nbuckets + 3
                          : 1);
     }
     if (!pf__buf_grow(out, hint + hint / 16 + 4096)) {
@@ -378,33 +466,101 @@ int pf__render_multi(pf_registry *const *regs, size_t nregs, pf_buf *out)
     pf__fork_enter();
     for (size_t k = 0; k < nregs; k++)
         pthread_mutex_lock(&regs[k]->render_mu);
-    for (size_t i = 0; i < n && r == 0; i++) {
-        render_ctx c = {out, consts[e[i].reg].data, consts[e[i].reg].len};
+    for (size_t i = 0; i <= n; i++) {
+        const entry *x = i < n ? &e[i] : NULL;
+        render_ctx c = {out, NULL, 0};
+        const pf_buf *tail;
 
-        if (e[i].fam->fn)
-            render_func(&c, e[i].fam, e[i].value);
+        /* The library's family, in its place in name order. */
+        if (!dropped_done &&
+            (!x || strcmp(PF_DROPPED_NAME, x->fam->name) < 0)) {
+            render_dropped(out, e, n, dtails);
+            dropped_done = true;
+        }
+        if (!x)
+            break;
+        tail = &tails[x->reg];
+        if (shadows(extra, (const char *const *)x->fam->labels,
+                    x->fam->nlabels)) {
+            scratch.len = 0;
+            make_tail(&scratch, &snap[x->reg], extra,
+                      (const char *const *)x->fam->labels, x->fam->nlabels);
+            tail = &scratch;
+        }
+        c.tail = tail->data;
+        c.ntail = tail->len;
+        if (x->fam->fn)
+            render_func(&c, x->fam, x->value);
         else
-            render_family(&c, e[i].fam);
+            render_family(&c, x->fam);
     }
     for (size_t k = nregs; k-- > 0;)
         pthread_mutex_unlock(&regs[k]->render_mu);
     pf__fork_leave();
-    if (r == 0 && out->failed)
+    if (out->failed || scratch.failed)
         r = -ENOMEM;
     if (r == 0)
         atomic_store_explicit(&regs[0]->render_hint, out->len - start,
                               memory_order_relaxed);
 out:
     pf__free(e);
-    for (size_t k = 0; k < nregs; k++)
-        pf__buf_release(&consts[k]);
+    for (size_t k = 0; k < nregs; k++) {
+        pf__snapshot_release(&snap[k]);
+        pf__buf_release(&tails[k]);
+        pf__buf_release(&dtails[k]);
+    }
+    pf__buf_release(&scratch);
     return r;
 }
 
-int pf__render(pf_registry *reg, pf_buf *out)
+/* ---- The public calls ------------------------------------------------ */
+
+int pf__render_one(pf_registry *reg, pf_buf *out)
 {
     reg = pf__registry(reg);
     if (!reg)
         return -ENOMEM;
-    return pf__render_multi(&reg, 1, out);
+    return pf__render(&reg, 1, NULL, out);
+}
+
+int pf_registry_render(pf_registry *reg, char **retbuf, size_t *retlen)
+{
+    pf_buf b = {0};
+    int r;
+
+    if (!retbuf)
+        return pf__err(-EINVAL, "result pointer is NULL");
+    r = pf__render_one(reg, &b);
+    if (r < 0) {
+        pf__buf_release(&b);
+        return r;
+    }
+    /* Room for the NUL; the text itself never contains one. */
+    pf__buf_putc(&b, '\0');
+    if (b.failed) {
+        pf__buf_release(&b);
+        return -ENOMEM;
+    }
+    pf__alloc_disown(b.data);
+    *retbuf = b.data;
+    if (retlen)
+        *retlen = b.len - 1;
+    return 0;
+}
+
+int pf_registry_render_file(pf_registry *reg, FILE *f)
+{
+    pf_buf b = {0};
+    int r;
+
+    if (!f)
+        return pf__err(-EINVAL, "FILE pointer is NULL");
+    r = pf__render_one(reg, &b);
+    /* fwrite() must not see the NULL buffer of an empty render. */
+    if (r == 0 && b.len && fwrite(b.data, 1, b.len, f) != b.len)
+        r = -EIO;
+    if (r == 0 && fflush(f) != 0)
+        r = -EIO;
+    pf__buf_release(&b);
+    return r;
 }

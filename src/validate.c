@@ -5,10 +5,12 @@
  * `promtool check metrics` (rules: ../shared/TEXTFILE.md; promtool's
  * naming lints are those of client_golang's testutil/promlint).
  */
-#include "pf-internal.h"
+#include "validate.h"
 
 #include <errno.h>
 #include <string.h>
+
+#include "error.h"
 
 /* Names are quoted in messages; cut them so the sentence survives. */
 #define NAMEFMT "\"%.60s\""
@@ -285,27 +287,33 @@ int pf__check_label_value(const char *value, size_t len)
     return 0;
 }
 
-size_t pf__utf8_repair(const char *s, size_t len, char *dst)
+size_t pf__utf8_repair(const char *s, size_t len, char *dst, size_t max)
 {
     size_t i = 0, n = 0;
 
     while (i < len) {
         size_t step = 1;
+        const char *from = s + i;
+        size_t take;
 
         /* The longest valid sequence starting here, 1 to 4 bytes; a
          * carriage return is replaced too (see pf__check_label_value()). */
         while (step <= 4 && i + step <= len && !pf__utf8_valid(s + i, step))
             step++;
         if (step <= 4 && i + step <= len && s[i] != '\r') {
-            memcpy(dst + n, s + i, step);
-            n += step;
-            i += step;
+            take = step;
         } else {
             /* U+FFFD for the byte that starts no valid sequence. */
-            memcpy(dst + n, "\xEF\xBF\xBD", 3);
-            n += 3;
-            i++;
+            from = "\xEF\xBF\xBD";
+            take = 3;
+            step = 1;
         }
+        /* Cut at a character boundary, never in one. */
+        if (max - n < take)
+            break;
+        memcpy(dst + n, from, take);
+        n += take;
+        i += step;
     }
     return n;
 }

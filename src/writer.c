@@ -4,7 +4,7 @@
  * ("Replacing the file atomically"), and a thread that keeps the file
  * current.
  */
-#include "pf-internal.h"
+#include "writer.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,6 +20,16 @@
 #ifdef HAVE_GETRANDOM
 #include <sys/random.h>
 #endif
+
+#include "alloc.h"
+#include "buf.h"
+#include "conf.h"
+#include "counter.h"
+#include "error.h"
+#include "family.h"
+#include "process.h"
+#include "registry.h"
+#include "render.h"
 
 /* ---- System calls (replaceable by the fault-injection tests) ----------- */
 
@@ -48,6 +58,11 @@ static long sys_write(int fd, const void *buf, size_t n)
     return (long)write(fd, buf, n);
 }
 
+static int sys_thread_create(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+    return pthread_create(t, NULL, fn, arg);
+}
+
 pf_sys pf__sys = {
     .open_dir = sys_open_dir,
     .openat = sys_openat,
@@ -58,6 +73,7 @@ pf_sys pf__sys = {
     .renameat = renameat,
     .unlinkat = unlinkat,
     .fstatat = fstatat,
+    .thread_create = sys_thread_create,
 };
 
 /* ---- The directory -------------------------------------------------------
@@ -405,7 +421,7 @@ int pf_registry_write_textfile(pf_registry *reg, const char *dir,
         return pf__err(-EINVAL, "mode %o has bits beyond 0777", mode);
     if (flags & ~(PF_WRITE_NO_FSYNC | PF_WRITE_FSYNC_DIR))
         return pf__err(-EINVAL, "unknown flags 0x%x", flags);
-    r = pf__render(reg, &b);
+    r = pf__render_one(reg, &b);
     if (r == 0)
         r = pf__write_file(dir, file, b.data ? b.data : "", b.len,
                            mode ? mode : 0644, flags);
@@ -413,12 +429,20 @@ int pf_registry_write_textfile(pf_registry *reg, const char *dir,
     return r;
 }
 
-/* ---- The writer ------------------------------------------------------------ */
+/* ---- The writer ------------------------------------------------------------
+ *
+ * A writer owns what it adds to its file (issue 13): its own metrics, the
+ * process metrics and build info live in a registry of its own (`self`),
+ * rendered together with the caller's, and its [labels] are added at
+ * render time. The caller's registry is only read, but for the [limits]
+ * an admin set, which are its registry's by nature; a start that fails
+ * leaves it exactly as it was. */
 
 struct pf_writer {
     pf_registry *reg;  /* the caller's */
-    pf_registry *self; /* the promfile_* metrics, internal */
+    pf_registry *self; /* the writer's own: promfile_*, process_* */
     pf_config cfg;     /* a copy; directory and file filled in */
+    pf_label_set labels; /* cfg's [labels], added to every series */
     unsigned flags;
     pid_t pid; /* the process that started it */
 
@@ -480,6 +504,19 @@ static const char *errno_name(int err, char *buf, size_t size)
     return buf;
 }
 
+/* Count a failed write in promfile_write_errors_total{errno}. */
+static int count_error(pf_writer *w, int err)
+{
+    char tmp[16];
+    const char *values[] = {errno_name(err, tmp, sizeof(tmp)), NULL};
+    pf_series *s;
+    int r = pf__series_get(w->errors, PF_TYPE_COUNTER, values, &s);
+
+    if (r == 0)
+        pf__counter_add_count(s, 1);
+    return r;
+}
+
 /* Errors of the write path that an admin may meet: a missing or
  * unwritable directory, a full or read-only file system, a disk error. */
 static const int common_errors[] = {EACCES, EDQUOT, EIO, ENOENT, ENOSPC, EROFS};
@@ -488,53 +525,64 @@ static int make_self_metrics(pf_writer *w)
 {
     static const char *const errno_label[] = {"errno", NULL};
     static const struct {
-        bool counter;
+        enum pf_type type;
         const char *name;
         const char *help;
         double (*fn)(void *);
     } funcs[] = {
-        {true, "promfile_writes_total",
+        {PF_TYPE_COUNTER, "promfile_writes_total",
          "Successful writes of this textfile by its promfile writer, this "
          "one included.",
          self_writes},
-        {true, "promfile_written_bytes_total",
+        {PF_TYPE_COUNTER, "promfile_written_bytes_total",
          "Bytes of the earlier successful writes of this textfile.",
          self_bytes},
-        {false, "promfile_last_write_timestamp_seconds",
+        {PF_TYPE_GAUGE, "promfile_last_write_timestamp_seconds",
          "Unix time at which this textfile was written.", self_now},
-        {false, "promfile_write_interval_seconds",
+        {PF_TYPE_GAUGE, "promfile_write_interval_seconds",
          "Configured interval between writes of this textfile.",
          self_interval},
     };
+    pf_family_spec errors = {
+        .type = PF_TYPE_COUNTER,
+        .name = "promfile_write_errors_total",
+        .help = "Failed writes of this textfile, by errno name.",
+        .labels = errno_label,
+    };
     int r;
 
-    r = pf_registry_new(&w->self);
+    r = pf__registry_new(true, &w->self);
     if (r < 0)
         return r;
-    w->self->internal = true;
-    r = pf_build_info_register(w->self, "promfile",
-                               (const char *[]){"version", NULL},
-                               (const char *[]){PACKAGE_VERSION, NULL});
-    for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]) && r == 0; i++)
-        r = (funcs[i].counter ? pf_counter_func_new : pf_gauge_func_new)(
-            w->self, funcs[i].name, funcs[i].help, funcs[i].fn, w, NULL);
+    r = pf__build_info_set(w->self, "promfile",
+                           (const char *[]){"version", NULL},
+                           (const char *[]){PACKAGE_VERSION, NULL});
+    for (size_t i = 0; i < PF_ARRAY_SIZE(funcs) && r == 0; i++) {
+        pf_family_spec spec = {
+            .type = funcs[i].type,
+            .name = funcs[i].name,
+            .help = funcs[i].help,
+            .fn = funcs[i].fn,
+            .arg = w,
+        };
+
+        r = pf__register(w->self, &spec, NULL);
+    }
     if (r == 0)
-        r = pf_counter_family_new(w->self, "promfile_write_errors_total",
-                                  "Failed writes of this textfile, by errno "
-                                  "name.",
-                                  errno_label, &w->errors);
+        r = pf__register(w->self, &errors, &w->errors);
     /* The errors a write commonly meets start at 0, so that the first of
      * them shows in increase() and rate() like any later one. */
-    for (size_t i = 0; i < sizeof(common_errors) / sizeof(common_errors[0]) &&
-                       r == 0;
-         i++) {
-        pf_counter *c;
+    for (size_t i = 0; i < PF_ARRAY_SIZE(common_errors) && r == 0; i++) {
         char tmp[16];
+        const char *v[] = {errno_name(common_errors[i], tmp, sizeof(tmp)),
+                           NULL};
+        pf_series *s;
 
-        r = pf_counter_with_labels(
-            w->errors, &c, errno_name(common_errors[i], tmp, sizeof(tmp)),
-            NULL);
+        r = pf__series_get(w->errors, PF_TYPE_COUNTER, v, &s);
     }
+    /* [process]: the process metrics, the writer's too. */
+    if (r == 0 && w->cfg.process)
+        r = pf__process_register(w->self, w->cfg.program);
     return r;
 }
 
@@ -546,7 +594,7 @@ static int do_write(pf_writer *w)
     pthread_mutex_lock(&w->write_mu);
     w->buf.len = 0;
     w->buf.failed = false;
-    r = pf__render_multi(regs, 2, &w->buf);
+    r = pf__render(regs, 2, &w->labels, &w->buf);
     if (r == 0)
         r = pf__write_file(w->cfg.directory, w->cfg.file,
                            w->buf.data ? w->buf.data : "", w->buf.len,
@@ -555,10 +603,7 @@ static int do_write(pf_writer *w)
         atomic_fetch_add(&w->writes, 1);
         atomic_fetch_add(&w->bytes, w->buf.len);
     } else {
-        char tmp[16];
-
-        pf_counter_inc_labels(w->errors, errno_name(-r, tmp, sizeof(tmp)),
-                              NULL);
+        count_error(w, -r);
     }
     atomic_store(&w->last_error, r);
     pthread_mutex_unlock(&w->write_mu);
@@ -600,7 +645,7 @@ static void *writer_thread(void *arg)
 
 static void writer_free(pf_writer *w, bool in_child)
 {
-    pf_registry_free(w->self);
+    pf__registry_destroy(w->self);
     pf__config_clear(&w->cfg);
     pf__buf_release(&w->buf);
     /* In a child, the mutexes may have been held by the parent's writer
@@ -637,84 +682,87 @@ static int resolve_paths(pf_config *cfg)
     return 0;
 }
 
-/* Make cfg's [labels] constant labels of reg and of the self metrics.
- * Every name is checked against both registries first, so that a clash
- * leaves reg as it was. */
-static int apply_labels(pf_writer *w)
+/* cfg's [labels] may not be named like a label of a family of reg or of
+ * the writer's own (process_*{program}), nor a constant label of reg,
+ * nor promfile_series_dropped_total's: the file would have a label twice,
+ * or two series the same. Later families of reg with such a label take
+ * precedence instead (render.h). */
+static int check_labels(pf_writer *w)
 {
     for (size_t i = 0; i < w->cfg.nlabels; i++) {
         const char *n = w->cfg.label_names[i];
-        int r = pf__registry_check_label(w->reg, n);
+        int r = strcmp(n, PF_DROPPED_LABEL) == 0
+                    ? pf__err(-EEXIST, "it is the label of " PF_DROPPED_NAME)
+                    : pf__registry_check_label(w->reg, n);
 
         if (r == 0)
             r = pf__registry_check_label(w->self, n);
         if (r < 0) {
             char why[sizeof(((pf_error *)0)->text)];
 
-            /* pf__err() writes the buffer pf_last_error() returns. */
-            snprintf(why, sizeof(why), "%s", pf_last_error());
+            /* pf__err() writes the buffer pf__last_error() returns. */
+            snprintf(why, sizeof(why), "%s", pf__last_error());
             if (w->cfg.source && w->cfg.label_lines[i])
                 return pf__err(r, "%.80s:%u: [labels] %.60s: %s",
                                w->cfg.source, w->cfg.label_lines[i], n, why);
             return pf__err(r, "[labels] %.60s: %s", n, why);
         }
     }
-    for (size_t i = 0; i < w->cfg.nlabels; i++) {
-        const char *n = w->cfg.label_names[i], *v = w->cfg.label_values[i];
-        int r = pf_registry_set_label(w->reg, n, v);
-
-        if (r == 0)
-            r = pf_registry_set_label(w->self, n, v);
-        if (r < 0)
-            return r;
-    }
+    w->labels.n = w->cfg.nlabels;
+    w->labels.names = (const char *const *)w->cfg.label_names;
+    w->labels.values = (const char *const *)w->cfg.label_values;
     return 0;
 }
 
-/* [process]: the process metrics. Before the [labels], so that a label
- * named like theirs ("program") is refused before any label is set. */
-static int apply_process(pf_writer *w)
+/* The limits a registry had, to put back if the start fails after
+ * [limits] were applied. */
+typedef struct limits {
+    size_t max_series;
+    size_t max_len;
+    unsigned flags;
+} limits;
+
+static limits limits_of(const pf_registry *reg)
 {
-    if (!w->cfg.process)
-        return 0;
-    return pf_process_metrics_register(w->reg, w->cfg.program);
+    limits l = {atomic_load(&reg->policy.max_series),
+                atomic_load(&reg->policy.value_max_len),
+                atomic_load(&reg->policy.value_flags)};
+
+    return l;
+}
+
+static void limits_set(pf_registry *reg, const limits *l)
+{
+    atomic_store(&reg->policy.max_series, l->max_series);
+    atomic_store(&reg->policy.value_max_len, l->max_len);
+    atomic_store(&reg->policy.value_flags, l->flags);
 }
 
 /* [limits]: only the keys an admin set; limits set in code stay
  * otherwise. */
-static int apply_limits(pf_writer *w)
+static void apply_limits(pf_writer *w)
 {
-    size_t len = atomic_load(&w->reg->value_max_len);
-    unsigned flags = atomic_load(&w->reg->value_flags);
-    int r = 0;
+    limits l = limits_of(w->reg);
 
     if (w->cfg.limits_set & PF_LIMIT_SERIES)
-        r = pf_registry_set_max_series(w->reg, w->cfg.max_series);
+        l.max_series = w->cfg.max_series;
     if (w->cfg.limits_set & PF_LIMIT_LENGTH) {
-        len = w->cfg.max_label_len;
-        flags = len ? flags | PF_VALUES_TRUNCATE
-                    : flags & ~PF_VALUES_TRUNCATE;
+        l.max_len = w->cfg.max_label_len;
+        l.flags = l.max_len ? l.flags | PF_VALUES_TRUNCATE
+                            : l.flags & ~PF_VALUES_TRUNCATE;
     }
     if (w->cfg.limits_set & PF_LIMIT_UTF8)
-        flags = w->cfg.replace_invalid ? flags | PF_VALUES_REPLACE
-                                       : flags & ~PF_VALUES_REPLACE;
-    if (r == 0 && (w->cfg.limits_set & (PF_LIMIT_LENGTH | PF_LIMIT_UTF8)))
-        r = pf_registry_set_value_policy(w->reg, len, flags);
-    return r;
+        l.flags = w->cfg.replace_invalid ? l.flags | PF_VALUES_REPLACE
+                                         : l.flags & ~PF_VALUES_REPLACE;
+    limits_set(w->reg, &l);
 }
 
-int pf_writer_start(pf_registry *reg, const pf_config *cfg, pf_writer **ret)
+static int writer_new(pf_registry *reg, const pf_config *cfg, pf_writer **ret)
 {
     pthread_condattr_t ca;
-    pf_writer *w;
-    int r;
+    pf_writer *w = pf__calloc(1, sizeof(*w));
+    int r = 0;
 
-    if (!ret)
-        return pf__err(-EINVAL, "result pointer is NULL");
-    reg = pf__registry(reg);
-    if (!reg)
-        return -ENOMEM;
-    w = pf__calloc(1, sizeof(*w));
     if (!w)
         return -ENOMEM;
     pthread_mutex_init(&w->mu, NULL);
@@ -727,38 +775,52 @@ int pf_writer_start(pf_registry *reg, const pf_config *cfg, pf_writer **ret)
     pthread_condattr_destroy(&ca);
     w->reg = reg;
     w->pid = getpid();
-    if (cfg) {
+    if (cfg)
         r = pf__config_copy(cfg, &w->cfg);
-    } else {
+    else
         pf__config_init(&w->cfg);
-        r = 0;
-    }
     if (r == 0)
         r = resolve_paths(&w->cfg);
     if (r == 0)
         r = make_self_metrics(w);
     if (r == 0)
-        r = apply_process(w);
-    if (r == 0)
-        r = apply_labels(w);
-    if (r == 0)
-        r = apply_limits(w);
+        r = check_labels(w);
     if (r < 0) {
         writer_free(w, false);
-        return r == -ENOMEM ? pf__err(r, "out of memory") : r;
+        return r;
     }
     w->flags = (w->cfg.fsync ? 0 : PF_WRITE_NO_FSYNC) |
                (w->cfg.fsync_dir ? PF_WRITE_FSYNC_DIR : 0);
+    *ret = w;
+    return 0;
+}
 
+int pf_writer_start(pf_registry *reg, const pf_config *cfg, pf_writer **ret)
+{
+    pf_writer *w;
+    limits before;
+    int r;
+
+    if (!ret)
+        return pf__err(-EINVAL, "result pointer is NULL");
+    reg = pf__registry(reg);
+    if (!reg)
+        return -ENOMEM;
+    r = writer_new(reg, cfg, &w);
+    if (r < 0)
+        return r == -ENOMEM ? pf__err(r, "out of memory") : r;
+    before = limits_of(reg);
+    apply_limits(w);
     pf__remove_leftovers(w->cfg.directory, w->cfg.file);
     /* The first write happens now, so that the file exists when this
      * returns; its failure is reported like any other and retried. */
     do_write(w);
-    r = pthread_create(&w->thread, NULL, writer_thread, w);
+    r = pf__sys.thread_create(&w->thread, writer_thread, w);
     if (r != 0) {
+        limits_set(reg, &before);
         writer_free(w, false);
         return pf__err(-EAGAIN, "cannot start the writer thread: %s",
-                       pf_strerror(r));
+                       pf__strerror(r));
     }
     *ret = w;
     return 0;
@@ -767,26 +829,24 @@ int pf_writer_start(pf_registry *reg, const pf_config *cfg, pf_writer **ret)
 int pf_writer_start_ini(pf_registry *reg, const char *path, pf_error *reterr,
                         pf_writer **ret)
 {
-    pf_config *cfg;
-    int r;
+    pf_config cfg;
+    int r = 0;
 
     if (!ret)
         return pf__err(-EINVAL, "result pointer is NULL");
-    r = pf_config_new(&cfg);
-    if (r < 0)
-        return r;
-    if (path || (getenv("PROMFILE_CONFIG") && *getenv("PROMFILE_CONFIG")))
-        r = pf_config_load(cfg, path, reterr);
+    pf__config_init(&cfg);
+    if (path || pf__config_env())
+        r = pf__config_load(&cfg, path, reterr);
     if (r == 0) {
-        r = pf_writer_start(reg, cfg, ret);
+        r = pf_writer_start(reg, &cfg, ret);
         if (r < 0 && reterr) {
             memset(reterr, 0, sizeof(*reterr));
             reterr->code = r;
             snprintf(reterr->text, sizeof(reterr->text), "%s",
-                     pf_last_error());
+                     pf__last_error());
         }
     }
-    pf_config_free(cfg);
+    pf__config_clear(&cfg);
     return r;
 }
 
@@ -823,9 +883,10 @@ int pf_writer_stop(pf_writer *w)
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL);
     /* The last write, unless the file is about to go. */
-    r = w->cfg.remove_on_exit ? 0 : do_write(w);
     if (w->cfg.remove_on_exit)
         r = pf__remove_file(w->cfg.directory, w->cfg.file);
+    else
+        r = do_write(w);
     writer_free(w, false);
     return r;
 }

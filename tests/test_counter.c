@@ -8,7 +8,7 @@
  * show past 2^53. */
 static uint64_t exact(pf_counter *c)
 {
-    return atomic_load(&((pf_series *)(void *)c)->a);
+    return pf__counter_count((pf_series *)(void *)c);
 }
 
 static double value(pf_counter *c)

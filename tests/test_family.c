@@ -239,7 +239,7 @@ static void family_handles_survive_table_growth(void **state)
         assert_int_equal(pf_counter_value(c, &v), 0);
         assert_true(v == 1);
     }
-    assert_int_equal(atomic_load(&f->nseries), N);
+    assert_int_equal(pf__family_nseries(f), N);
 }
 
 /* Finding a series that exists allocates nothing, whatever the lengths of
@@ -285,7 +285,7 @@ static void family_lookup_of_existing_series_allocates_nothing(void **state)
                          0);
         assert_int_equal(pf_counter_inc_labels(sharded, values[i], NULL), 0);
     }
-    assert_int_equal(atomic_load(&f->nseries), NV * NV);
+    assert_int_equal(pf__family_nseries(f), NV * NV);
 
     pf__alloc_fail_nth(0);
     for (size_t i = 0; i < NV; i++) {
@@ -312,7 +312,7 @@ static void family_lookup_of_existing_series_allocates_nothing(void **state)
     }
     attempts = pf__alloc_fail_nth(0);
     assert_int_equal(attempts, 0);
-    assert_int_equal(atomic_load(&f->nseries), NV * NV);
+    assert_int_equal(pf__family_nseries(f), NV * NV);
 
     /* The count itself works: a new series in a new family allocates. */
     assert_int_equal(pf_counter_family_new(*state, "f_lookup_new_total",
@@ -321,6 +321,58 @@ static void family_lookup_of_existing_series_allocates_nothing(void **state)
     pf__alloc_fail_nth(0);
     assert_int_equal(pf_counter_inc_labels(f, "x", "y", NULL), 0);
     assert_true(pf__alloc_fail_nth(0) > 0);
+}
+
+/* With a value policy, a lookup whose values need repairing (too long,
+ * invalid UTF-8, a carriage return) finds the series of the repaired
+ * values and allocates nothing either (issue 13): the repair is made on
+ * the stack. Past 4 KiB of repaired values it may allocate. */
+static void family_lookup_with_a_policy_allocates_nothing(void **state)
+{
+    static const char *const user_addr[] = {"user", "addr", NULL};
+    char long_value[600], huge[3000];
+    pf_counter *first, *c;
+    pf_family *f;
+
+    memset(long_value, 'x', sizeof(long_value) - 1);
+    long_value[sizeof(long_value) - 1] = '\0';
+    memset(huge, '\xff', sizeof(huge) - 1);
+    huge[sizeof(huge) - 1] = '\0';
+    assert_int_equal(pf_registry_set_value_policy(
+                         *state, 64, PF_VALUES_TRUNCATE | PF_VALUES_REPLACE),
+                     0);
+    assert_int_equal(
+        pf_counter_family_new(*state, "f_policy_total", "Policy.", user_addr,
+                              &f),
+        0);
+    assert_int_equal(
+        pf_counter_with_labels(f, &first, long_value, "caf\xe9\r", NULL), 0);
+    pf__alloc_fail_nth(0);
+    for (int i = 0; i < 100; i++) {
+        assert_int_equal(
+            pf_counter_with_labels(f, &c, long_value, "caf\xe9\r", NULL), 0);
+        assert_ptr_equal(c, first);
+        assert_int_equal(pf_counter_inc_labels(f, long_value, "caf\xe9\r",
+                                               NULL),
+                         0);
+    }
+    assert_int_equal(pf__alloc_fail_nth(0), 0);
+    /* Invalid bytes become U+FFFD (3 bytes each), cut at 64 bytes: two
+     * values of 3000 such bytes need at most 130 bytes, still the
+     * stack. */
+    assert_int_equal(pf_counter_inc_labels(f, huge, huge, NULL), 0);
+    pf__alloc_fail_nth(0);
+    assert_int_equal(pf_counter_inc_labels(f, huge, huge, NULL), 0);
+    assert_int_equal(pf__alloc_fail_nth(0), 0);
+    /* Without a length limit, 3000 bytes to replace need 9 KiB: the heap,
+     * and only then. */
+    assert_int_equal(
+        pf_registry_set_value_policy(*state, 0, PF_VALUES_REPLACE), 0);
+    assert_int_equal(pf_counter_inc_labels(f, huge, "a", NULL), 0);
+    pf__alloc_fail_nth(0);
+    assert_int_equal(pf_counter_inc_labels(f, huge, "a", NULL), 0);
+    assert_int_equal(pf__alloc_fail_nth(0), 1);
+    assert_int_equal(pf_counter_value(first, &(double){0}), 0);
 }
 
 /* Check that the id="" values in `text` are strictly increasing; return
@@ -400,6 +452,7 @@ int main(void)
         T(family_clear_removes_every_series),
         T(family_handles_survive_table_growth),
         T(family_lookup_of_existing_series_allocates_nothing),
+        T(family_lookup_with_a_policy_allocates_nothing),
         T(family_render_order_is_by_values_after_growth),
         T(family_constant_label_conflicts),
     };

@@ -16,14 +16,14 @@ static uint64_t bucket_count(const pf_histogram *h, size_t i)
 {
     const pf_series *s = (const pf_series *)(const void *)h;
 
-    return atomic_load(&pf__series_ext(s)->buckets[i]);
+    return pf__histogram_bucket(s, i);
 }
 
 static double sum_of(const pf_histogram *h)
 {
     const pf_series *s = (const pf_series *)(const void *)h;
 
-    return pf__u2d(atomic_load(&s->a));
+    return pf__histogram_sum(s);
 }
 
 /* Assert the non-cumulative counts of h's four buckets. */

@@ -167,6 +167,116 @@ static int op_replace_label(pf_registry *reg)
     return pf_registry_set_label(reg, "site", "y");
 }
 
+static int op_sharded_series(pf_registry *reg)
+{
+    pf_family *f;
+    int r = pf_counter_family_new_sharded(reg, "oom_hot_total", "Hot.", kv,
+                                          &f);
+
+    if (r < 0)
+        return r;
+    return pf_counter_inc_labels(f, "new", "series", NULL);
+}
+
+static int op_process_metrics(pf_registry *reg)
+{
+    return pf_process_metrics_register(reg, "app");
+}
+
+static int op_build_info(pf_registry *reg)
+{
+    return pf_build_info_register(reg, "oom",
+                                  (const char *[]){"version", NULL},
+                                  (const char *[]){"1.0", NULL});
+}
+
+static void prepare_build_info(pf_registry *reg)
+{
+    prepare_some(reg);
+    assert_int_equal(op_build_info(reg), 0);
+}
+
+static int op_build_info_again(pf_registry *reg)
+{
+    return pf_build_info_register(reg, "oom",
+                                  (const char *[]){"version", NULL},
+                                  (const char *[]){"2.0", NULL});
+}
+
+/* A value policy with values whose repair needs more than the stack
+ * buffer of the lookup (4 KiB): the heap, which can fail. */
+static int op_policy_series(pf_registry *reg)
+{
+    char huge[2000];
+    pf_family *f;
+    int r;
+
+    memset(huge, '\xff', sizeof(huge) - 1);
+    huge[sizeof(huge) - 1] = '\0';
+    r = pf_registry_set_value_policy(reg, 0, PF_VALUES_REPLACE);
+    if (r == 0)
+        r = pf_counter_family_new(reg, "oom_auth_total", "Auth.", kv, &f);
+    if (r == 0)
+        r = pf_counter_inc_labels(f, huge, "x", NULL);
+    pf_registry_set_value_policy(reg, 0, 0);
+    return r;
+}
+
+/* pf_writer_start(): each allocation fails in turn. A failure before the
+ * writer exists returns -ENOMEM and leaves the registry as it was; one in
+ * its first write is reported as that write's error, and the writer runs.
+ * Nothing leaks either way. */
+static void run_oom_writer(void)
+{
+    char dir[] = "/tmp/pf-oom-XXXXXX";
+
+    assert_non_null(mkdtemp(dir));
+    for (long n = 1;; n++) {
+        long live = pf__alloc_live(), attempts;
+        pf_registry *reg;
+        pf_config *cfg;
+        pf_writer *w = NULL;
+        char *before, *after;
+        int r;
+
+        assert_int_equal(pf_registry_new(&reg), 0);
+        prepare_some(reg);
+        assert_int_equal(pf_config_new(&cfg), 0);
+        assert_int_equal(
+            pf_config_set(cfg, "textfile", "directory", dir, NULL), 0);
+        assert_int_equal(pf_config_set(cfg, "textfile", "file", "o.prom", NULL),
+                         0);
+        assert_int_equal(pf_config_set(cfg, "labels", "role", "mx", NULL), 0);
+        assert_int_equal(
+            pf_config_set(cfg, "limits", "max_series", "7", NULL), 0);
+        before = render_text(reg);
+        pf__alloc_fail_nth(n);
+        r = pf_writer_start(reg, cfg, &w);
+        attempts = pf__alloc_fail_nth(0);
+        after = render_text(reg);
+        if (r == 0) {
+            assert_true(attempts < n || pf_writer_last_error(w) == -ENOMEM);
+            assert_int_equal(pf_writer_stop(w), 0);
+        } else {
+            if (r != -ENOMEM)
+                fail_msg("allocation %ld failed but start returned %d", n, r);
+            assert_string_equal(before, after);
+        }
+        free(before);
+        free(after);
+        pf_config_free(cfg);
+        pf_registry_free(reg);
+        if (pf__alloc_live() != live)
+            fail_msg("allocation %ld failed: %ld blocks leaked", n,
+                     pf__alloc_live() - live);
+        if (attempts < n) {
+            print_message("# writer started after %ld failing runs\n", n - 1);
+            break;
+        }
+    }
+    test_remove_tree(dir);
+}
+
 /* Rendering fails with the n-th allocation of a render that has new series
  * to merge into its sorted caches; the next render must still be right,
  * i.e. equal to that of a twin registry that never failed. */
@@ -233,6 +343,32 @@ static void oom_series_new(void **state)
     run_oom(prepare_some, op_new_histogram_series);
 }
 
+static void oom_sharded_series(void **state)
+{
+    UNUSED(state);
+    run_oom(prepare_some, op_sharded_series);
+}
+
+static void oom_process_and_build_info(void **state)
+{
+    UNUSED(state);
+    run_oom(prepare_some, op_process_metrics);
+    run_oom(prepare_some, op_build_info);
+    run_oom(prepare_build_info, op_build_info_again);
+}
+
+static void oom_value_policy(void **state)
+{
+    UNUSED(state);
+    run_oom(prepare_some, op_policy_series);
+}
+
+static void oom_writer_start(void **state)
+{
+    UNUSED(state);
+    run_oom_writer();
+}
+
 static void oom_set_label(void **state)
 {
     UNUSED(state);
@@ -253,6 +389,10 @@ int main(void)
         cmocka_unit_test(oom_registry_new), cmocka_unit_test(oom_family_new),
         cmocka_unit_test(oom_series_new),   cmocka_unit_test(oom_set_label),
         cmocka_unit_test(oom_render),
+        cmocka_unit_test(oom_sharded_series),
+        cmocka_unit_test(oom_process_and_build_info),
+        cmocka_unit_test(oom_value_policy),
+        cmocka_unit_test(oom_writer_start),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

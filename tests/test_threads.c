@@ -187,7 +187,7 @@ static void threads_update_create_and_render(void **state)
     assert_true(sh.renders >= 1);
 
     /* Exact totals: nothing lost, nothing counted twice. */
-    assert_int_equal(atomic_load(&((pf_series *)(void *)sh.bound)->a),
+    assert_int_equal(pf__counter_count((pf_series *)(void *)sh.bound),
                      (uint64_t)WORKERS * ITERATIONS);
     assert_int_equal(pf_gauge_value(sh.level, &v), 0);
     assert_true(v == (double)WORKERS * ITERATIONS);
@@ -206,12 +206,12 @@ static void threads_update_create_and_render(void **state)
         assert_non_null(strstr(text, want));
     }
     /* Every created series exists once with the value 1. */
-    assert_int_equal(atomic_load(&sh.created->nseries),
+    assert_int_equal(pf__family_nseries(sh.created),
                      WORKERS * ((ITERATIONS + CREATE_EVERY - 1) /
                                 CREATE_EVERY));
-    for (size_t i = 0; i < atomic_load(&sh.created->nseries); i++)
+    for (size_t i = 0; i < pf__family_nseries(sh.created); i++)
         assert_int_equal(
-            atomic_load(&pf__family_series_at(sh.created, i)->a), 1);
+            pf__counter_count(pf__family_series_at(sh.created, i)), 1);
     /* Every worker's family got registered exactly once. */
     for (int i = 0; i < WORKERS; i++) {
         char name[64];

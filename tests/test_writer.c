@@ -709,6 +709,166 @@ static void writer_survives_its_directory_changing(void **state)
     umount2(sub, MNT_DETACH);
 }
 
+/* ---- A writer owns what it adds (issue 13) ------------------------------ */
+
+/* Two writers of one registry, each with its [labels] site: each file has
+ * its own, and the registry has none, during or after. */
+static void writer_labels_belong_to_its_file(void **state)
+{
+    fixture *fx = *state;
+    pf_config *a = config_for(fx, "1h"), *b = config_for(fx, "1h");
+    pf_writer *wa, *wb;
+    char *ta, *tb, *reg;
+
+    assert_int_equal(pf_config_set(a, "labels", "site", "east", NULL), 0);
+    assert_int_equal(pf_config_set(b, "labels", "site", "west", NULL), 0);
+    assert_int_equal(pf_config_set(a, "textfile", "file", "a.prom", NULL), 0);
+    assert_int_equal(pf_config_set(b, "textfile", "file", "b.prom", NULL), 0);
+    assert_int_equal(pf_writer_start(fx->reg, a, &wa), 0);
+    assert_int_equal(pf_writer_start(fx->reg, b, &wb), 0);
+    assert_int_equal(pf_counter_add(fx->events, 3), 0);
+    reg = render_text(fx->reg);
+    assert_null(strstr(reg, "site"));
+    free(reg);
+    assert_int_equal(pf_writer_stop(wa), 0);
+    assert_int_equal(pf_writer_stop(wb), 0);
+    ta = file_text(fx, "a.prom");
+    tb = file_text(fx, "b.prom");
+    assert_non_null(strstr(ta, "\nw_events_total{site=\"east\"} 3\n"));
+    assert_null(strstr(ta, "west"));
+    assert_non_null(strstr(tb, "\nw_events_total{site=\"west\"} 3\n"));
+    assert_null(strstr(tb, "east"));
+    /* The writer's own metrics carry them too. */
+    assert_non_null(strstr(ta, "promfile_writes_total{site=\"east\"} "));
+    free(ta);
+    free(tb);
+    reg = render_text(fx->reg);
+    assert_null(strstr(reg, "site"));
+    free(reg);
+    pf_config_free(a);
+    pf_config_free(b);
+}
+
+/* A family registered after the writer started, with a label named like
+ * one of the writer's, keeps its own value; the others still get the
+ * writer's. A constant label of the registry, set later, too. */
+static void writer_labels_yield_to_the_programs(void **state)
+{
+    static const char *const site[] = {"site", NULL};
+    fixture *fx = *state;
+    pf_config *cfg = config_for(fx, "1h");
+    pf_family *f;
+    pf_writer *w;
+    char *text;
+
+    assert_int_equal(pf_config_set(cfg, "labels", "site", "east", NULL), 0);
+    assert_int_equal(pf_config_set(cfg, "labels", "role", "mx", NULL), 0);
+    assert_int_equal(pf_writer_start(fx->reg, cfg, &w), 0);
+    pf_config_free(cfg);
+    assert_int_equal(
+        pf_gauge_family_new(fx->reg, "w_queue_items", "Q.", site, &f), 0);
+    assert_int_equal(pf_gauge_set_labels(f, 4, "north", NULL), 0);
+    assert_int_equal(pf_registry_set_label(fx->reg, "role", "relay"), 0);
+    assert_int_equal(pf_writer_flush(w), 0);
+    text = file_text(fx, "app.prom");
+    assert_non_null(
+        strstr(text, "\nw_queue_items{site=\"north\",role=\"relay\"} 4\n"));
+    assert_non_null(
+        strstr(text, "\nw_events_total{role=\"relay\",site=\"east\"} 0\n"));
+    free(text);
+    assert_int_equal(pf_writer_stop(w), 0);
+}
+
+static int failing_thread_create(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+    UNUSED(t);
+    UNUSED(fn);
+    UNUSED(arg);
+    return EAGAIN;
+}
+
+/* Start a writer of fx->reg with the ini text `ini` (its directory is
+ * fx->dir); it must fail with `want`. The registry must render the same,
+ * byte for byte, before and after, and its limits must be those it had. */
+static void start_fails_cleanly(fixture *fx, const char *ini, int want)
+{
+    char path[128], *before, *after;
+    pf_policy limits = *pf__registry_policy(fx->reg);
+    pf_writer *w = NULL;
+    pf_error err;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/w.ini", fx->dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "[textfile]\ndirectory = %s\nfile = app.prom\ninterval = 1h\n%s",
+            fx->dir, ini);
+    fclose(f);
+    before = render_text(fx->reg);
+    assert_int_equal(pf_writer_start_ini(fx->reg, path, &err, &w), want);
+    assert_null(w);
+    after = render_text(fx->reg);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    assert_int_equal(atomic_load(&pf__registry_policy(fx->reg)->max_series),
+                     atomic_load(&limits.max_series));
+    assert_int_equal(atomic_load(&pf__registry_policy(fx->reg)->value_flags),
+                     atomic_load(&limits.value_flags));
+    assert_int_equal(
+        atomic_load(&pf__registry_policy(fx->reg)->value_max_len),
+        atomic_load(&limits.value_max_len));
+}
+
+/* Every way pf_writer_start() can fail leaves the registry as it was: no
+ * process metrics, no constant label, no limit (issue 13); a retry with
+ * another configuration then works. */
+static void writer_failed_start_leaves_nothing(void **state)
+{
+    static const char *const role[] = {"role", NULL};
+    fixture *fx = *state;
+    pf_sys saved = pf__sys;
+    pf_family *f;
+    pf_writer *w;
+    pf_config *cfg;
+    char *text;
+
+    assert_int_equal(
+        pf_counter_family_new(fx->reg, "w_jobs_total", "J.", role, &f), 0);
+    assert_int_equal(pf_counter_inc_labels(f, "backup", NULL), 0);
+    assert_int_equal(pf_registry_set_label(fx->reg, "site", "east"), 0);
+    /* [labels] clashes: a family's label, a constant label, the process
+     * metrics' label, promfile_series_dropped_total's. */
+    start_fails_cleanly(fx, "[labels]\nrole = x\n[limits]\nmax_series = 5\n",
+                        -EEXIST);
+    start_fails_cleanly(fx, "[labels]\nsite = west\n", -EEXIST);
+    start_fails_cleanly(fx, "[process]\nprogram = app\n[labels]\nprogram = x\n",
+                        -EEXIST);
+    start_fails_cleanly(fx, "[labels]\nfamily = x\n", -EEXIST);
+    /* No thread to be had: after the first write, with [limits] applied
+     * and process metrics made. */
+    pf__sys.thread_create = failing_thread_create;
+    start_fails_cleanly(fx, "[limits]\nmax_series = 5\nmax_label_value_length "
+                            "= 9\ninvalid_utf8 = replace\n",
+                        -EAGAIN);
+    pf__sys = saved;
+    /* A retry with another program name works, and is the writer's. */
+    cfg = config_for(fx, "1h");
+    assert_int_equal(pf_config_set(cfg, "process", "program", "other", NULL),
+                     0);
+    assert_int_equal(pf_writer_start(fx->reg, cfg, &w), 0);
+    pf_config_free(cfg);
+    assert_int_equal(pf_writer_stop(w), 0);
+    text = file_text(fx, "app.prom");
+    /* In the writer's registry: the registry's constant labels are not
+     * theirs. */
+    assert_non_null(strstr(text, "\nprocess_open_fds{program=\"other\"} "));
+    free(text);
+    text = render_text(fx->reg);
+    assert_null(strstr(text, "process_"));
+    free(text);
+}
+
 /* ---- The directory's safety (issue 12, items 2 and 3) ------------------ */
 
 /* A writer of fx->reg into dir, every 10 ms, as a daemon would run it. */
@@ -973,6 +1133,9 @@ int main(void)
         T(writer_removes_only_its_leftovers),
         T(writer_fork_child_never_writes_parent_file),
         T(writer_survives_its_directory_changing),
+        T(writer_labels_belong_to_its_file),
+        T(writer_labels_yield_to_the_programs),
+        T(writer_failed_start_leaves_nothing),
         T(writer_refuses_a_symlinked_directory),
         T(writer_refuses_a_swapped_directory),
         T(writer_writes_a_directory_it_cannot_read),
