@@ -16,8 +16,8 @@ const char *const auth_kinds[] = {
 };
 
 const char *const auth_variants[] = {
-    "login",   "plain",    "scram-sha-256", "scram-sha-1",   "cram-md5",
-    "weblogin", "websessionuse", "httpbasic", "tlsclientauth", NULL,
+    "login",    "plain",         "scram-sha-256", "scram-sha-1",   "cram-md5",
+    "weblogin", "websessionuse", "httpbasic",     "tlsclientauth", NULL,
 };
 
 const char *const auth_results[] = {
@@ -58,8 +58,8 @@ int auth_metrics_create_all(void)
         for (size_t v = 0; auth_variants[v]; v++)
             for (size_t res = 0; auth_results[res]; res++) {
                 r = pf_counter_with_labels(auth_total, &c, auth_kinds[k],
-                                           auth_variants[v],
-                                           auth_results[res], NULL);
+                                           auth_variants[v], auth_results[res],
+                                           NULL);
                 if (r < 0)
                     return r;
             }

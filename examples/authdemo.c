@@ -80,8 +80,8 @@ static long number(const char *s, const char *what, long min, long max)
     errno = 0;
     v = strtol(s, &end, 10);
     if (errno || end == s || *end || v < min || v > max) {
-        fprintf(stderr, "authdemo: %s must be a number from %ld to %ld\n",
-                what, min, max);
+        fprintf(stderr, "authdemo: %s must be a number from %ld to %ld\n", what,
+                min, max);
         exit(1);
     }
     return v;
@@ -144,8 +144,9 @@ int main(int argc, char **argv)
         return 1;
     }
     if (pf_writer_last_error(w) < 0)
-        fprintf(stderr, "authdemo: writing the textfile failed: %s (will "
-                        "retry)\n",
+        fprintf(stderr,
+                "authdemo: writing the textfile failed: %s (will "
+                "retry)\n",
                 pf_strerror(pf_writer_last_error(w)));
 
     tids = calloc((size_t)threads, sizeof(*tids));

@@ -17,8 +17,7 @@ int main(void)
     int r = auth_metrics_init(NULL);
 
     if (r < 0) {
-        fprintf(stderr, "authprint: %s: %s\n", pf_strerror(r),
-                pf_last_error());
+        fprintf(stderr, "authprint: %s: %s\n", pf_strerror(r), pf_last_error());
         return 1;
     }
     authentication_inc("imap", "plain", "ok");

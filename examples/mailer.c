@@ -17,8 +17,8 @@ static int metrics_init(void)
     static const char *const labels[] = {"kind", "variant", "result", NULL};
 
     if (pf_counter_family_new(NULL, "mox_authentication_total",
-                              "Authentication attempts and results.",
-                              labels, &auth_total) < 0) {
+                              "Authentication attempts and results.", labels,
+                              &auth_total) < 0) {
         fprintf(stderr, "metrics: %s\n", pf_last_error());
         return -1;
     }
@@ -41,8 +41,8 @@ static pf_counter *imap_plain_ok;
 
 static int metrics_bind(void)
 {
-    return pf_counter_with_labels(auth_total, &imap_plain_ok, "imap",
-                                  "plain", "ok", NULL);
+    return pf_counter_with_labels(auth_total, &imap_plain_ok, "imap", "plain",
+                                  "ok", NULL);
 }
 
 static void count_imap_plain_ok(void)
@@ -55,8 +55,7 @@ static int metrics_exit(void)
     int r = pf_writer_stop(writer);
 
     if (r < 0)
-        fprintf(stderr, "metrics: the last write failed: %s\n",
-                pf_strerror(r));
+        fprintf(stderr, "metrics: the last write failed: %s\n", pf_strerror(r));
     return r;
 }
 

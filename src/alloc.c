@@ -52,8 +52,7 @@ static bool should_fail(void)
 
 long pf__alloc_fail_nth(long n)
 {
-    atomic_store_explicit(&fail_countdown, n > 0 ? n : 0,
-                          memory_order_relaxed);
+    atomic_store_explicit(&fail_countdown, n > 0 ? n : 0, memory_order_relaxed);
     return atomic_exchange_explicit(&attempts, 0, memory_order_relaxed);
 }
 

@@ -40,11 +40,11 @@ typedef struct where {
     unsigned line;
 } where;
 
-static int cfg_err(pf_error *reterr, const where *at, int code,
-                   const char *fmt, ...) PF_PRINTF(4, 5);
+static int cfg_err(pf_error *reterr, const where *at, int code, const char *fmt,
+                   ...) PF_PRINTF(4, 5);
 
-static int cfg_err(pf_error *reterr, const where *at, int code,
-                   const char *fmt, ...)
+static int cfg_err(pf_error *reterr, const where *at, int code, const char *fmt,
+                   ...)
 {
     char text[sizeof(reterr->text)];
     va_list ap;
@@ -165,8 +165,7 @@ int pf__config_copy(const pf_config *src, pf_config *dst)
 
             dst->label_lines[i] = src->label_lines[i];
             if (dup_or_null(src->label_names[i], &dst->label_names[i]) < 0 ||
-                dup_or_null(src->label_values[i], &dst->label_values[i]) <
-                    0) {
+                dup_or_null(src->label_values[i], &dst->label_values[i]) < 0) {
                 dst->nlabels++; /* so that the clear frees this one too */
                 goto nomem;
             }
@@ -264,8 +263,9 @@ int pf__check_file_name(const char *file)
         return pf__err(-EINVAL, "file name \".prom\" has nothing before "
                                 "\".prom\"");
     if (n <= 5 || strcmp(file + n - 5, ".prom") != 0)
-        return pf__err(-EINVAL, "file name \"%.60s\" does not end in "
-                                "\".prom\"",
+        return pf__err(-EINVAL,
+                       "file name \"%.60s\" does not end in "
+                       "\".prom\"",
                        file);
     /* Room for the temporary name around it within NAME_MAX. */
     if (n > PF_MAX_FILE_NAME)
@@ -377,8 +377,8 @@ static const struct key {
     {"textfile", "fsync", K_BOOL, offsetof(pf_config, fsync), 0, "true"},
     {"textfile", "fsync_directory", K_BOOL, offsetof(pf_config, fsync_dir), 0,
      "false"},
-    {"textfile", "remove_on_exit", K_BOOL,
-     offsetof(pf_config, remove_on_exit), 0, "false"},
+    {"textfile", "remove_on_exit", K_BOOL, offsetof(pf_config, remove_on_exit),
+     0, "false"},
     {"process", "enabled", K_BOOL, offsetof(pf_config, process), 0, "true"},
     {"process", "program", K_PROGRAM, offsetof(pf_config, program), 0, NULL},
     {"limits", "max_series", K_COUNT, offsetof(pf_config, max_series),
@@ -476,9 +476,8 @@ static int set_key(pf_config *cfg, const struct key *k, const char *value,
         if (r == 0 && ms < PF_INTERVAL_MIN_MS)
             r = -ERANGE;
         if (r == -ERANGE)
-            snprintf(why, wsz,
-                     "%s \"%.40s\" is not between 10ms and 24h", k->name,
-                     value);
+            snprintf(why, wsz, "%s \"%.40s\" is not between 10ms and 24h",
+                     k->name, value);
         else if (r < 0)
             snprintf(why, wsz,
                      "%s \"%.40s\" is not a duration such as 15s, 500ms, "
@@ -542,9 +541,8 @@ static int set_key(pf_config *cfg, const struct key *k, const char *value,
         return set_string(field, value);
     case K_UTF8:
         if (strcmp(value, "refuse") != 0 && strcmp(value, "replace") != 0) {
-            snprintf(why, wsz,
-                     "%s \"%.40s\" is neither refuse nor replace", k->name,
-                     value);
+            snprintf(why, wsz, "%s \"%.40s\" is neither refuse nor replace",
+                     k->name, value);
             return -EINVAL;
         }
         *(bool *)field = strcmp(value, "replace") == 0;
@@ -627,8 +625,7 @@ static int apply(pf_config *cfg, const char *section, const char *key,
 
         if (*seen & bit)
             return cfg_err(reterr, at, -EINVAL,
-                           "key \"%s\" in [%s] is set twice", k->name,
-                           section);
+                           "key \"%s\" in [%s] is set twice", k->name, section);
         *seen |= bit;
     }
     r = set_key(cfg, k, value, why, sizeof(why));
@@ -648,8 +645,8 @@ int pf_config_set(pf_config *cfg, const char *section, const char *key,
     return apply(cfg, section, key, value, NULL, NULL, reterr);
 }
 
-int pf_config_set_error_callback(pf_config *cfg,
-                                 void (*fn)(int err, void *arg), void *arg)
+int pf_config_set_error_callback(pf_config *cfg, void (*fn)(int err, void *arg),
+                                 void *arg)
 {
     if (!cfg)
         return pf__err(-EINVAL, "configuration is NULL");
@@ -662,12 +659,12 @@ int pf_config_set_error_callback(pf_config *cfg,
 
 typedef struct parse_ctx {
     FILE *f;
-    pf_config *cfg;       /* the copy being filled */
-    where at;             /* the line being parsed */
-    unsigned seen;        /* [textfile] keys already set */
-    bool indented;        /* the current line starts with white space */
-    bool key_before;      /* a key came before it in this section */
-    bool failed;          /* err holds the first error */
+    pf_config *cfg;  /* the copy being filled */
+    where at;        /* the line being parsed */
+    unsigned seen;   /* [textfile] keys already set */
+    bool indented;   /* the current line starts with white space */
+    bool key_before; /* a key came before it in this section */
+    bool failed;     /* err holds the first error */
     pf_error err;
 } parse_ctx;
 
@@ -722,8 +719,9 @@ static char *read_line(char *str, int num, void *stream)
         /* The line did not fit: refuse it rather than let inih parse its
          * tail as a line of its own. */
         snprintf(limit, sizeof(limit), "%d", num - 2);
-        fail(c, -E2BIG, "line is longer than %s bytes, the limit of the "
-                        "ini parser",
+        fail(c, -E2BIG,
+             "line is longer than %s bytes, the limit of the "
+             "ini parser",
              limit);
         return NULL;
     }
@@ -757,8 +755,8 @@ static char *read_line(char *str, int num, void *stream)
                 !(*q == '#' && q > end + 1)) {
                 char name[64];
 
-                snprintf(name, sizeof(name), "%.*s",
-                         (int)(len < 60 ? len : 60), p + 1);
+                snprintf(name, sizeof(name), "%.*s", (int)(len < 60 ? len : 60),
+                         p + 1);
                 fail(c, -EINVAL,
                      "text after [%s] on its line, which would be "
                      "ignored; put each key on a line of its own",
@@ -769,8 +767,8 @@ static char *read_line(char *str, int num, void *stream)
             if (!known_section(p + 1, len)) {
                 char name[64];
 
-                snprintf(name, sizeof(name), "%.*s",
-                         (int)(len < 60 ? len : 60), p + 1);
+                snprintf(name, sizeof(name), "%.*s", (int)(len < 60 ? len : 60),
+                         p + 1);
                 char known[96], msg[sizeof(c->err.text)];
 
                 snprintf(msg, sizeof(msg), "unknown section [%s] (known: %s)",
@@ -839,10 +837,9 @@ int pf__config_load(pf_config *cfg, const char *path, pf_error *reterr)
         if (r < 0) {
             fclose(c.f);
             return cfg_err(reterr, &c.at, r, "%s",
-                           r == -EISDIR ? "is a directory, not an ini file"
-                           : r == -EINVAL
-                               ? "is not a regular file"
-                               : pf__strerror(r));
+                           r == -EISDIR   ? "is a directory, not an ini file"
+                           : r == -EINVAL ? "is not a regular file"
+                                          : pf__strerror(r));
         }
     }
     /* Parse into a copy: on error nothing of the file is applied. */

@@ -57,9 +57,8 @@ static inline _Atomic uint64_t *my_shard(pf_series *s)
     unsigned slot = my_slot;
 
     if (PF_UNLIKELY(slot == 0)) {
-        slot = atomic_fetch_add_explicit(&next_slot, 1,
-                                         memory_order_relaxed) +
-               1;
+        slot =
+            atomic_fetch_add_explicit(&next_slot, 1, memory_order_relaxed) + 1;
         my_slot = slot;
     }
     return &pf__series_ext(s)
@@ -68,8 +67,8 @@ static inline _Atomic uint64_t *my_shard(pf_series *s)
 
 uint64_t pf__counter_count(const pf_series *s)
 {
-    uint64_t n = atomic_load_explicit(&s->v.counter.count,
-                                      memory_order_relaxed);
+    uint64_t n =
+        atomic_load_explicit(&s->v.counter.count, memory_order_relaxed);
 
     if (atomic_load_explicit(&s->state, memory_order_relaxed) &
         PF_SERIES_SHARDED) {
@@ -94,8 +93,7 @@ static inline void count_add(pf_series *s, uint64_t n)
                     PF_SERIES_SHARDED))
         atomic_fetch_add_explicit(my_shard(s), n, memory_order_relaxed);
     else
-        atomic_fetch_add_explicit(&s->v.counter.count, n,
-                                  memory_order_relaxed);
+        atomic_fetch_add_explicit(&s->v.counter.count, n, memory_order_relaxed);
 }
 
 void pf__counter_add_count(pf_series *s, uint64_t n)
@@ -105,9 +103,9 @@ void pf__counter_add_count(pf_series *s, uint64_t n)
 
 /* ---- Families ------------------------------------------------------------ */
 
-static int counter_family(pf_registry *reg, const char *name,
-                          const char *help, const char *const *labels,
-                          bool sharded, pf_family **ret)
+static int counter_family(pf_registry *reg, const char *name, const char *help,
+                          const char *const *labels, bool sharded,
+                          pf_family **ret)
 {
     pf_family_spec spec = {
         .type = PF_TYPE_COUNTER,
@@ -123,9 +121,8 @@ static int counter_family(pf_registry *reg, const char *name,
     return pf__register(reg, &spec, ret);
 }
 
-int pf_counter_family_new(pf_registry *reg, const char *name,
-                          const char *help, const char *const *labels,
-                          pf_family **ret)
+int pf_counter_family_new(pf_registry *reg, const char *name, const char *help,
+                          const char *const *labels, pf_family **ret)
 {
     return counter_family(reg, name, help, labels, false, ret);
 }
@@ -164,12 +161,10 @@ int pf_counter_new(pf_registry *reg, const char *name, const char *help,
     r = counter_family(reg, name, help, NULL, false, &f);
     if (r < 0)
         return r;
-    return pf__series_get(f, PF_TYPE_COUNTER, NULL,
-                          (pf_series **)(void *)ret);
+    return pf__series_get(f, PF_TYPE_COUNTER, NULL, (pf_series **)(void *)ret);
 }
 
-int pf_counter_with(pf_family *fam, const char *const *values,
-                    pf_counter **ret)
+int pf_counter_with(pf_family *fam, const char *const *values, pf_counter **ret)
 {
     return pf__series_get(fam, PF_TYPE_COUNTER, values,
                           (pf_series **)(void *)ret);
@@ -183,8 +178,7 @@ int pf_counter_with_labels(pf_family *fam, pf_counter **ret, ...)
     if (PF_UNLIKELY(!ret))
         return pf__err(-EINVAL, "result pointer is NULL");
     va_start(ap, ret);
-    r = pf__series_get_va(fam, PF_TYPE_COUNTER, ap,
-                          (pf_series **)(void *)ret);
+    r = pf__series_get_va(fam, PF_TYPE_COUNTER, ap, (pf_series **)(void *)ret);
     va_end(ap);
     return r;
 }

@@ -58,17 +58,38 @@ const char *pf__strerror(int err)
     s = strerrordesc_np(err);
 #else
     switch (err) {
-    case 0: s = "Success"; break;
-    case EINVAL: s = "Invalid argument"; break;
-    case ENOMEM: s = "Cannot allocate memory"; break;
-    case EEXIST: s = "File exists"; break;
-    case ENOENT: s = "No such file or directory"; break;
-    case EIO: s = "Input/output error"; break;
-    case EACCES: s = "Permission denied"; break;
-    case ENOSPC: s = "No space left on device"; break;
-    case E2BIG: s = "Argument list too long"; break;
-    case ERANGE: s = "Numerical result out of range"; break;
-    default: break;
+    case 0:
+        s = "Success";
+        break;
+    case EINVAL:
+        s = "Invalid argument";
+        break;
+    case ENOMEM:
+        s = "Cannot allocate memory";
+        break;
+    case EEXIST:
+        s = "File exists";
+        break;
+    case ENOENT:
+        s = "No such file or directory";
+        break;
+    case EIO:
+        s = "Input/output error";
+        break;
+    case EACCES:
+        s = "Permission denied";
+        break;
+    case ENOSPC:
+        s = "No space left on device";
+        break;
+    case E2BIG:
+        s = "Argument list too long";
+        break;
+    case ERANGE:
+        s = "Numerical result out of range";
+        break;
+    default:
+        break;
     }
 #endif
     return s ? s : "Unknown error";

@@ -133,8 +133,7 @@ static void series_reset(const pf_family *f, pf_series *s)
  * stored, or a negative errno. Under f->mu. */
 static long check_new(pf_family *f, const pf_key *k, size_t idx)
 {
-    size_t maxlen =
-        f->internal ? 0 : atomic_load(&f->policy->value_max_len);
+    size_t maxlen = f->internal ? 0 : atomic_load(&f->policy->value_max_len);
     size_t vlen = f->nlabels, limit;
 
     for (size_t i = 0; i < f->nlabels; i++) {
@@ -276,8 +275,7 @@ static size_t policy_room(const pf_family *f, const pf_key *k, size_t max,
 static void apply_policy(const pf_family *f, const pf_key *k, size_t max,
                          unsigned flags, char *buf, pf_key *out)
 {
-    size_t used = 0, cut = (flags & PF_VALUES_TRUNCATE) && max ? max
-                                                               : SIZE_MAX;
+    size_t used = 0, cut = (flags & PF_VALUES_TRUNCATE) && max ? max : SIZE_MAX;
     uint64_t h = pf__key_start(f, out);
 
     for (size_t i = 0; i < f->nlabels; i++) {
@@ -377,8 +375,8 @@ static int key_from_array(const pf_family *f, const char *const *values,
     for (size_t i = 0; i < f->nlabels; i++) {
         if (PF_UNLIKELY(!values[i]))
             return pf__err(-EINVAL,
-                           "label value %zu of family \"%.60s\" is NULL",
-                           i + 1, f->name);
+                           "label value %zu of family \"%.60s\" is NULL", i + 1,
+                           f->name);
         pf__key_add(k, i, values[i], strlen(values[i]), f->policy->seed, &h);
     }
     pf__key_end(k, h);
@@ -401,7 +399,8 @@ int pf__values_count_error(const pf_family *f, size_t got)
                        "family \"%.60s\" has %zu labels but got more values "
                        "(missing NULL at the end?)",
                        f->name, f->nlabels);
-    return pf__err(-EINVAL, "family \"%.60s\" has %zu labels but got %zu values",
+    return pf__err(-EINVAL,
+                   "family \"%.60s\" has %zu labels but got %zu values",
                    f->name, f->nlabels, got);
 }
 
@@ -521,8 +520,7 @@ static int check_labels(const char *const *labels, size_t *ret)
         int r;
 
         if (n >= PF_MAX_LABELS)
-            return pf__err(-EINVAL, "more than %d label names",
-                           PF_MAX_LABELS);
+            return pf__err(-EINVAL, "more than %d label names", PF_MAX_LABELS);
         r = pf__check_label_name(labels[n]);
         if (r < 0)
             return r;
@@ -594,8 +592,7 @@ bool pf__family_same(const pf_family *a, const pf_family *b)
 /* A series holding `values` as a callback family's fixed values, in the
  * arena. Returns NULL (with a message for -EINVAL) on failure; *err says
  * which. Under f->mu, or before f is shared. */
-static pf_series *make_fixed(pf_family *f, const char *const *values,
-                             int *err)
+static pf_series *make_fixed(pf_family *f, const char *const *values, int *err)
 {
     size_t vlen = 0;
     pf_series *s;
@@ -612,8 +609,9 @@ static pf_series *make_fixed(pf_family *f, const char *const *values,
         vlen += strlen(values[i]) + 1;
     }
     if (values && values[f->nlabels]) {
-        *err = pf__err(-EINVAL, "family \"%.60s\" has %zu labels but got "
-                                "more values",
+        *err = pf__err(-EINVAL,
+                       "family \"%.60s\" has %zu labels but got "
+                       "more values",
                        f->name, f->nlabels);
         return NULL;
     }
@@ -639,8 +637,9 @@ int pf__family_set_fixed(pf_family *f, const char *const *values)
     int r = 0;
 
     if (!f->replaceable || !f->nlabels)
-        return f->nlabels ? pf__err(-EINVAL, "family \"%.60s\" has fixed "
-                                             "values",
+        return f->nlabels ? pf__err(-EINVAL,
+                                    "family \"%.60s\" has fixed "
+                                    "values",
                                     f->name)
                           : 0;
     pf__lock(&f->mu);
@@ -659,8 +658,7 @@ int pf__family_new(const pf_family_spec *spec, pf_family **ret)
     int r;
 
     r = pf__check_metric_name(spec->name, spec->type);
-    if (r == 0 && !spec->internal &&
-        strncmp(spec->name, "promfile_", 9) == 0)
+    if (r == 0 && !spec->internal && strncmp(spec->name, "promfile_", 9) == 0)
         r = pf__err(-EINVAL,
                     "metric name \"%.60s\": the prefix \"promfile_\" is "
                     "reserved for the library's own metrics",

@@ -18,8 +18,8 @@
 /* What families read of their registry's settings: the registry owns it
  * (registry.h), every family of it points to it. */
 typedef struct pf_policy {
-    uint64_t seed; /* of every family's table: set once */
-    _Atomic size_t max_series; /* pf_registry_set_max_series() */
+    uint64_t seed;                /* of every family's table: set once */
+    _Atomic size_t max_series;    /* pf_registry_set_max_series() */
     _Atomic size_t value_max_len; /* pf_registry_set_value_policy() */
     _Atomic unsigned value_flags;
 } pf_policy;
@@ -152,7 +152,7 @@ typedef struct pf_family {
     /* Taken to create, delete or revive series, never to look one up. */
     pthread_mutex_t mu;
     _Atomic(pf_table *) table;
-    size_t tcount; /* series in the table (under mu) */
+    size_t tcount;          /* series in the table (under mu) */
     _Atomic size_t nseries; /* series published in chunks[] */
     pf_series **chunks[PF_NCHUNKS];
     pf_arena_block *arena;
@@ -324,8 +324,8 @@ static inline uint64_t pf__key_start(const pf_family *f, pf_key *k)
     return f->policy->seed ^ (f->nlabels * PF_K3);
 }
 
-static inline void pf__key_add(pf_key *k, size_t i, const char *v,
-                               size_t n, uint64_t seed, uint64_t *h)
+static inline void pf__key_add(pf_key *k, size_t i, const char *v, size_t n,
+                               uint64_t seed, uint64_t *h)
 {
     k->v[i] = v;
     k->len[i] = n;
@@ -363,8 +363,7 @@ static inline pf_series *pf__table_find(const pf_table *t, const pf_key *k,
 {
     /* The table is at most half full, so an empty slot ends every probe. */
     for (size_t i = k->hash & t->mask;; i = (i + 1) & t->mask) {
-        pf_series *s =
-            atomic_load_explicit(&t->slots[i], memory_order_acquire);
+        pf_series *s = atomic_load_explicit(&t->slots[i], memory_order_acquire);
 
         if (!s)
             return NULL;
@@ -382,15 +381,13 @@ int pf__values_count_error(const pf_family *f, size_t got);
 
 /* The series of f with the values of k: found without a lock when it
  * exists and is not deleted, else by the slow path. */
-static inline PF_ALWAYS_INLINE int pf__series_find(pf_family *f,
-                                                   const pf_key *k,
-                                                   pf_series **ret)
+static inline PF_ALWAYS_INLINE int
+pf__series_find(pf_family *f, const pf_key *k, pf_series **ret)
 {
     const pf_table *t = atomic_load_explicit(&f->table, memory_order_acquire);
     pf_series *s = pf__table_find(t, k, f->nlabels);
 
-    if (PF_LIKELY(s && !(atomic_load_explicit(&s->state,
-                                              memory_order_acquire) &
+    if (PF_LIKELY(s && !(atomic_load_explicit(&s->state, memory_order_acquire) &
                          PF_SERIES_DELETED))) {
         *ret = s;
         return 0;
@@ -405,10 +402,8 @@ int pf__series_get(pf_family *f, enum pf_type type, const char *const *values,
 /* As pf__series_get(), with the values in a NULL-terminated va_list:
  * too few or too many give -EINVAL. Inline: the one-call updates find an
  * existing series without a single call but strlen(). */
-static inline PF_ALWAYS_INLINE int pf__series_get_va(pf_family *f,
-                                                     enum pf_type type,
-                                                     va_list ap,
-                                                     pf_series **ret)
+static inline PF_ALWAYS_INLINE int
+pf__series_get_va(pf_family *f, enum pf_type type, va_list ap, pf_series **ret)
 {
     uint64_t h, seed;
     pf_key k;

@@ -17,8 +17,8 @@
 /* ---- Types ---- */
 
 static const char *const type_names[PF_NTYPES] = {
-    [PF_TYPE_UNTYPED] = "untyped",     [PF_TYPE_COUNTER] = "counter",
-    [PF_TYPE_GAUGE] = "gauge",         [PF_TYPE_HISTOGRAM] = "histogram",
+    [PF_TYPE_UNTYPED] = "untyped", [PF_TYPE_COUNTER] = "counter",
+    [PF_TYPE_GAUGE] = "gauge",     [PF_TYPE_HISTOGRAM] = "histogram",
     [PF_TYPE_SUMMARY] = "summary",
 };
 
@@ -27,8 +27,7 @@ const char *pf__type_name(enum pf_type t)
     return (unsigned)t < PF_NTYPES ? type_names[t] : "?";
 }
 
-enum pf_type_token pf__type_parse(const char *tok, size_t n,
-                                  enum pf_type *ret)
+enum pf_type_token pf__type_parse(const char *tok, size_t n, enum pf_type *ret)
 {
     /* The Go parser looks the token up upper-cased in client_model's
      * MetricType names, which have GAUGE_HISTOGRAM too; node_exporter
@@ -175,8 +174,8 @@ bool pf__parse_value(const char *s, size_t n, double *ret, bool *canonical)
     if (strcasecmp(tmp + i, "inf") == 0 ||
         strcasecmp(tmp + i, "infinity") == 0) {
         v = tmp[0] == '-' ? -INFINITY : INFINITY;
-        canon = strcmp(tmp, PF_VALUE_PINF) == 0 ||
-                strcmp(tmp, PF_VALUE_NINF) == 0;
+        canon =
+            strcmp(tmp, PF_VALUE_PINF) == 0 || strcmp(tmp, PF_VALUE_NINF) == 0;
         goto ok;
     }
     if (strcasecmp(tmp + i, "nan") == 0) {

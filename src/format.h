@@ -35,8 +35,7 @@ enum pf_type_token {
     PF_TOKEN_UNKNOWN, /* anything else (info, stateset, gaugehistogram,
                          unknown of OpenMetrics): the file is refused */
 };
-enum pf_type_token pf__type_parse(const char *tok, size_t n,
-                                  enum pf_type *ret);
+enum pf_type_token pf__type_parse(const char *tok, size_t n, enum pf_type *ret);
 
 /* ---- Names ---- */
 

@@ -53,8 +53,9 @@ int pf_buckets_linear(double start, double width, size_t count, double *ret)
         ret[i] = start + width * (double)i;
         /* A width below the precision of start gives equal bounds. */
         if (i > 0 && !(ret[i] > ret[i - 1]))
-            return pf__err(-EINVAL, "width %g is too small for start %g: "
-                                    "the buckets would not increase",
+            return pf__err(-EINVAL,
+                           "width %g is too small for start %g: "
+                           "the buckets would not increase",
                            width, start);
     }
     return 0;
@@ -79,8 +80,9 @@ int pf_buckets_exponential(double start, double factor, size_t count,
         if (!isfinite(ret[i]))
             return pf__err(-EINVAL, "exponential buckets overflow");
         if (!(ret[i] > ret[i - 1]))
-            return pf__err(-EINVAL, "factor %g does not make start %g "
-                                    "increase",
+            return pf__err(-EINVAL,
+                           "factor %g does not make start %g "
+                           "increase",
                            factor, start);
     }
     return 0;
@@ -101,12 +103,11 @@ static int check_buckets(const double *b, size_t *n)
         return pf__err(-EINVAL, "a histogram needs at least one finite "
                                 "bucket");
     if (*n > PF_MAX_BUCKETS)
-        return pf__err(-EINVAL, "%zu buckets are more than the %d allowed",
-                       *n, PF_MAX_BUCKETS);
+        return pf__err(-EINVAL, "%zu buckets are more than the %d allowed", *n,
+                       PF_MAX_BUCKETS);
     for (size_t i = 0; i < *n; i++) {
         if (!isfinite(b[i]))
-            return pf__err(-EINVAL, "bucket %zu is not a finite number",
-                           i + 1);
+            return pf__err(-EINVAL, "bucket %zu is not a finite number", i + 1);
         if (i > 0 && !(b[i] > b[i - 1]))
             return pf__err(-EINVAL,
                            "buckets must be strictly increasing (bucket %zu)",
@@ -183,8 +184,7 @@ int pf_histogram_family_new(pf_registry *reg, const char *name,
 }
 
 int pf_histogram_new(pf_registry *reg, const char *name, const char *help,
-                     const double *buckets, size_t nbuckets,
-                     pf_histogram **ret)
+                     const double *buckets, size_t nbuckets, pf_histogram **ret)
 {
     pf_family *f;
     int r;

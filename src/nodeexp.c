@@ -639,11 +639,9 @@ bool pf__nodeexp_same_labels(const pf_nodeexp_family *f,
     return true;
 }
 
-const pf_nodeexp_family *pf__nodeexp_collides(const char *name,
-                                              const char *type,
-                                              const char *help,
-                                              const char *const *labels,
-                                              size_t nlabels)
+const pf_nodeexp_family *
+pf__nodeexp_collides(const char *name, const char *type, const char *help,
+                     const char *const *labels, size_t nlabels)
 {
     const pf_nodeexp_family *f = pf__nodeexp_family(name);
 

@@ -24,10 +24,8 @@ bool pf__nodeexp_same_labels(const pf_nodeexp_family *f,
 /* The row of node_exporter's that a textfile family would collide with:
  * same name, and another type or HELP, or exactly its label names. NULL
  * if none. */
-const pf_nodeexp_family *pf__nodeexp_collides(const char *name,
-                                              const char *type,
-                                              const char *help,
-                                              const char *const *labels,
-                                              size_t nlabels);
+const pf_nodeexp_family *
+pf__nodeexp_collides(const char *name, const char *type, const char *help,
+                     const char *const *labels, size_t nlabels);
 
 #endif /* PF_NODEEXP_H */

@@ -278,8 +278,7 @@ int pf__process_register(pf_registry *reg, const char *program)
         {PF_TYPE_GAUGE, "process_resident_memory_bytes",
          "Resident memory size in bytes.", resident_bytes},
         {PF_TYPE_GAUGE, "process_start_time_seconds",
-         "Start time of the process since unix epoch in seconds.",
-         start_time},
+         "Start time of the process since unix epoch in seconds.", start_time},
         {PF_TYPE_GAUGE, "process_threads",
          "Number of OS threads in the process.", threads},
     };
@@ -344,9 +343,8 @@ int pf__build_info_set(pf_registry *reg, const char *prefix,
     while (values && values[nv])
         nv++;
     if (nl != nv)
-        return pf__err(-EINVAL,
-                       "build info has %zu label names but %zu values", nl,
-                       nv);
+        return pf__err(-EINVAL, "build info has %zu label names but %zu values",
+                       nl, nv);
     snprintf(name, sizeof(name), "%s_build_info", prefix);
     snprintf(help, sizeof(help),
              "A metric with a constant '1' value labeled by the version "
@@ -365,14 +363,12 @@ int pf__build_info_set(pf_registry *reg, const char *prefix,
     for (size_t i = 0; i < nl; i++)
         if (strcmp(f->labels[i], labels[i]) != 0)
             return pf__err(-EEXIST,
-                           "build info \"%.60s\" has other label names",
-                           name);
+                           "build info \"%.60s\" has other label names", name);
     return pf__family_set_fixed(f, values);
 }
 
 int pf_build_info_register(pf_registry *reg, const char *prefix,
-                           const char *const *labels,
-                           const char *const *values)
+                           const char *const *labels, const char *const *values)
 {
     return pf__build_info_set(reg, prefix, labels, values);
 }

@@ -32,14 +32,14 @@ extern "C" {
 #define PF_VERSION_MINOR 1
 #define PF_VERSION_MICRO 0
 #define PF_VERSION "0.1.0"
-#define PF_VERSION_HEX                                                     \
+#define PF_VERSION_HEX                                                         \
     ((PF_VERSION_MAJOR << 16) | (PF_VERSION_MINOR << 8) | PF_VERSION_MICRO)
 
 /* noplt: GCC on x86 then calls the library through its GOT entry, not
  * through a PLT stub, which saves an indirect jump on every update (a
  * fifth of the cost of pf_counter_inc(); tests/bench, issue 5). Clang
  * does not know the attribute. */
-#if defined(__GNUC__) && !defined(__clang__) &&                           \
+#if defined(__GNUC__) && !defined(__clang__) &&                                \
     (defined(__x86_64__) || defined(__i386__))
 #define PF_NOPLT __attribute__((noplt))
 #else
@@ -87,12 +87,12 @@ PF_EXPORT const char *pf_version(void);
 PF_EXPORT const char *pf_strerror(int err);
 
 /* A one-sentence description of the last call in this thread that failed
- * with bad input (-EINVAL, -EEXIST, -ENOENT, -ENOSPC from a registration, lookup,
- * configuration or writer start; update calls on handles and failed file
- * writes set none: their errno says it), e.g. 'label name "__x" starts with "__", which is
- * reserved'. Like errno, it is per thread, and only meaningful right after
- * a call returned an error; "" when there is none. Borrowed until the
- * next failing call in this thread.  MT-Safe. */
+ * with bad input (-EINVAL, -EEXIST, -ENOENT, -ENOSPC from a registration,
+ * lookup, configuration or writer start; update calls on handles and failed
+ * file writes set none: their errno says it), e.g. 'label name "__x" starts
+ * with "__", which is reserved'. Like errno, it is per thread, and only
+ * meaningful right after a call returned an error; "" when there is none.
+ * Borrowed until the next failing call in this thread.  MT-Safe. */
 PF_EXPORT const char *pf_last_error(void);
 
 /* ---- Registries ------------------------------------------------------- */
@@ -155,8 +155,7 @@ static inline void pf_registry_freep(pf_registry **reg)
  * On success *ret (which may be NULL) is the family, owned by reg.
  * Returns 0, -EINVAL, -EEXIST or -ENOMEM.  MT-Safe. */
 PF_EXPORT int pf_counter_family_new(pf_registry *reg, const char *name,
-                                    const char *help,
-                                    const char *const *labels,
+                                    const char *help, const char *const *labels,
                                     pf_family **ret);
 
 /* As pf_counter_family_new(), for a sharded counter family: each series
@@ -164,10 +163,10 @@ PF_EXPORT int pf_counter_family_new(pf_registry *reg, const char *name,
  * the render adds them up. Many threads incrementing one series then do
  * not contend for its cache line. The price is memory: 64 bytes per slot
  * per series, the slots being the CPUs configured rounded up to a power
- * of two, at least 2 and at most 64, and 16 bytes more in the series. Use it for the few hottest series;
- * handles and functions are those of any counter.  MT-Safe. */
-PF_EXPORT int pf_counter_family_new_sharded(pf_registry *reg,
-                                            const char *name,
+ * of two, at least 2 and at most 64, and 16 bytes more in the series. Use it
+ * for the few hottest series; handles and functions are those of any counter.
+ * MT-Safe. */
+PF_EXPORT int pf_counter_family_new_sharded(pf_registry *reg, const char *name,
                                             const char *help,
                                             const char *const *labels,
                                             pf_family **ret);
@@ -238,8 +237,8 @@ PF_EXPORT int pf_counter_with(pf_family *fam, const char *const *values,
 /* As pf_counter_with(), with the label values as arguments ending in
  * NULL: pf_counter_with_labels(fam, &c, "imap", "plain", "ok", NULL).
  * Too few or too many values give -EINVAL.  MT-Safe. */
-PF_EXPORT int pf_counter_with_labels(pf_family *fam, pf_counter **ret, ...)
-    PF_SENTINEL;
+PF_EXPORT int pf_counter_with_labels(pf_family *fam, pf_counter **ret,
+                                     ...) PF_SENTINEL;
 
 /* Add 1 to counter `c`. One lock-free atomic operation: no lock, no
  * allocation. Returns 0, or -EINVAL if c is NULL.
@@ -264,19 +263,18 @@ PF_EXPORT int pf_counter_value(const pf_counter *c, double *ret);
  * NULL). Returns what pf_counter_with() and pf_counter_add() return.
  * MT-Safe. */
 PF_EXPORT int pf_counter_inc_labels(pf_family *fam, ...) PF_SENTINEL;
-PF_EXPORT int pf_counter_add_labels(pf_family *fam, double v, ...)
-    PF_SENTINEL;
+PF_EXPORT int pf_counter_add_labels(pf_family *fam, double v, ...) PF_SENTINEL;
 
 /* ---- Gauges ----------------------------------------------------------- */
 
 /* As pf_counter_new(), pf_counter_with() and pf_counter_with_labels(), for
  * gauges.  MT-Safe. */
-PF_EXPORT int pf_gauge_new(pf_registry *reg, const char *name,
-                           const char *help, pf_gauge **ret);
+PF_EXPORT int pf_gauge_new(pf_registry *reg, const char *name, const char *help,
+                           pf_gauge **ret);
 PF_EXPORT int pf_gauge_with(pf_family *fam, const char *const *values,
                             pf_gauge **ret);
-PF_EXPORT int pf_gauge_with_labels(pf_family *fam, pf_gauge **ret, ...)
-    PF_SENTINEL;
+PF_EXPORT int pf_gauge_with_labels(pf_family *fam, pf_gauge **ret,
+                                   ...) PF_SENTINEL;
 
 /* Set gauge `g` to `v`, add 1, subtract 1, add `v`, subtract `v`, or set
  * it to the current Unix time in seconds (CLOCK_REALTIME, with fraction).
@@ -323,8 +321,8 @@ PF_EXPORT int pf_histogram_with_labels(pf_family *fam, pf_histogram **ret,
 PF_EXPORT int pf_histogram_observe(pf_histogram *h, double v);
 
 /* Look up (creating if needed) a series and observe `v` in it.  MT-Safe. */
-PF_EXPORT int pf_histogram_observe_labels(pf_family *fam, double v, ...)
-    PF_SENTINEL;
+PF_EXPORT int pf_histogram_observe_labels(pf_family *fam, double v,
+                                          ...) PF_SENTINEL;
 
 /* The default buckets, client_golang's DefBuckets: .005, .01, .025, .05,
  * .1, .25, .5, 1, 2.5, 5, 10 (seconds). *ret (if not NULL) points to
@@ -337,10 +335,11 @@ PF_EXPORT size_t pf_buckets_default(const double **ret);
  * factor <= 1 (exponential), or a bound is not finite.  MT-Safe. */
 PF_EXPORT int pf_buckets_linear(double start, double width, size_t count,
                                 double *ret);
-PF_EXPORT int pf_buckets_exponential(double start, double factor,
-                                     size_t count, double *ret);
+PF_EXPORT int pf_buckets_exponential(double start, double factor, size_t count,
+                                     double *ret);
 
-/* ---- Limits and hygiene --------------------------------------------------- */
+/* ---- Limits and hygiene ---------------------------------------------------
+ */
 
 /* The default most series a family of `reg` may hold: 100000. */
 #define PF_DEFAULT_MAX_SERIES 100000
@@ -360,8 +359,8 @@ PF_EXPORT int pf_registry_set_max_series(pf_registry *reg, size_t max);
 PF_EXPORT int pf_family_set_max_series(pf_family *fam, size_t max);
 
 /* Flags of pf_registry_set_value_policy(). */
-#define PF_VALUES_TRUNCATE 0x1u  /* cut values longer than max_len */
-#define PF_VALUES_REPLACE 0x2u   /* replace invalid UTF-8 with U+FFFD */
+#define PF_VALUES_TRUNCATE 0x1u /* cut values longer than max_len */
+#define PF_VALUES_REPLACE 0x2u  /* replace invalid UTF-8 with U+FFFD */
 
 /* How label values given at run time (which often come from the network:
  * user names, addresses) are treated when they are longer than `max_len`
@@ -376,7 +375,8 @@ PF_EXPORT int pf_family_set_max_series(pf_family *fam, size_t max);
 PF_EXPORT int pf_registry_set_value_policy(pf_registry *reg, size_t max_len,
                                            unsigned flags);
 
-/* ---- Process metrics and build info --------------------------------------- */
+/* ---- Process metrics and build info ---------------------------------------
+ */
 
 /* Register in `reg` the process metrics of client_golang's process
  * collector on Linux, same names and HELP: process_cpu_seconds_total,
@@ -409,7 +409,7 @@ PF_EXPORT int pf_build_info_register(pf_registry *reg, const char *prefix,
 /* ---- Writing textfiles ------------------------------------------------ */
 
 /* Flags of pf_registry_write_textfile(). */
-#define PF_WRITE_NO_FSYNC 0x1u /* do not fsync() the file before rename */
+#define PF_WRITE_NO_FSYNC 0x1u  /* do not fsync() the file before rename */
 #define PF_WRITE_FSYNC_DIR 0x2u /* fsync() the directory after rename */
 
 /* Write `reg` atomically to the file `file` in the directory `dir`, as

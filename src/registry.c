@@ -103,9 +103,9 @@ pf_registry *pf_registry_default(void)
     if (pf__registry_new(false, &reg) < 0)
         return NULL;
     reg->is_default = true;
-    if (!atomic_compare_exchange_strong_explicit(
-            &default_registry, &expected, reg, memory_order_acq_rel,
-            memory_order_acquire)) {
+    if (!atomic_compare_exchange_strong_explicit(&default_registry, &expected,
+                                                 reg, memory_order_acq_rel,
+                                                 memory_order_acquire)) {
         pf__registry_destroy(reg);
         reg = expected;
     }
@@ -119,8 +119,7 @@ pf_registry *pf__registry(pf_registry *reg)
 
 /* Binary search for `name` in the sorted family list: its index, or where
  * it would go (then *found is false). Under reg->mu. */
-static size_t find_family(const pf_registry *reg, const char *name,
-                          bool *found)
+static size_t find_family(const pf_registry *reg, const char *name, bool *found)
 {
     size_t lo = 0, hi = reg->nfams;
 
@@ -336,8 +335,8 @@ out:
     return r;
 }
 
-int pf__register_or_get(pf_registry *reg, pf_family_spec *spec,
-                        pf_family **ret, bool *existed)
+int pf__register_or_get(pf_registry *reg, pf_family_spec *spec, pf_family **ret,
+                        bool *existed)
 {
     return register_family(reg, spec, ret, existed);
 }
@@ -362,15 +361,15 @@ int pf__registry_check_label(pf_registry *reg, const char *name)
     r = label_in_use(reg, name);
     for (size_t i = 0; r == 0 && i < reg->nconst; i++)
         if (strcmp(reg->const_names[i], name) == 0)
-            r = pf__err(-EEXIST, "\"%.60s\" is a constant label of the "
-                                 "registry already",
+            r = pf__err(-EEXIST,
+                        "\"%.60s\" is a constant label of the "
+                        "registry already",
                         name);
     pf__unlock(&reg->mu);
     return r;
 }
 
-int pf_registry_set_label(pf_registry *reg, const char *name,
-                          const char *value)
+int pf_registry_set_label(pf_registry *reg, const char *name, const char *value)
 {
     char *n = NULL, *v = NULL;
     size_t i;
@@ -425,23 +424,22 @@ int pf_registry_set_label(pf_registry *reg, const char *name,
     } else if (v) {
         char **names, **values;
 
-        names = pf__realloc(reg->const_names,
-                            (reg->nconst + 1) * sizeof(char *));
+        names =
+            pf__realloc(reg->const_names, (reg->nconst + 1) * sizeof(char *));
         if (!names) {
             r = -ENOMEM;
             goto out;
         }
         reg->const_names = names;
-        values = pf__realloc(reg->const_values,
-                             (reg->nconst + 1) * sizeof(char *));
+        values =
+            pf__realloc(reg->const_values, (reg->nconst + 1) * sizeof(char *));
         if (!values) {
             r = -ENOMEM;
             goto out;
         }
         reg->const_values = values;
         memmove(names + i + 1, names + i, (reg->nconst - i) * sizeof(char *));
-        memmove(values + i + 1, values + i,
-                (reg->nconst - i) * sizeof(char *));
+        memmove(values + i + 1, values + i, (reg->nconst - i) * sizeof(char *));
         names[i] = n;
         values[i] = v;
         n = v = NULL;

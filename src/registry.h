@@ -36,8 +36,8 @@ struct pf_registry {
  * constant label may take its name. */
 #define PF_DROPPED_NAME "promfile_series_dropped_total"
 #define PF_DROPPED_LABEL "family"
-#define PF_DROPPED_HELP                                                    \
-    "New series not created because their family had reached its series " \
+#define PF_DROPPED_HELP                                                        \
+    "New series not created because their family had reached its series "      \
     "limit."
 
 /* NULL means the default registry (made on first use; NULL if it could
@@ -58,8 +58,8 @@ int pf__register_all(pf_registry *reg, pf_family_spec *specs, size_t n);
 /* As pf__register(), but a family of the same name already there is
  * handed back in *ret whatever it is, with *existed set, and nothing is
  * registered (build info replaces its values that way). */
-int pf__register_or_get(pf_registry *reg, pf_family_spec *spec,
-                        pf_family **ret, bool *existed);
+int pf__register_or_get(pf_registry *reg, pf_family_spec *spec, pf_family **ret,
+                        bool *existed);
 
 /* The settings reg's families read. */
 static inline const pf_policy *pf__registry_policy(const pf_registry *reg)

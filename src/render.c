@@ -319,8 +319,7 @@ static void make_tail(pf_buf *b, const pf_snapshot *s,
     for (size_t i = 0; extra && i < extra->n; i++) {
         const char *name = extra->names[i], *v = extra->values[i];
 
-        if (in_names(s->names.data, s->nconst, name) ||
-            in_array(own, n, name))
+        if (in_names(s->names.data, s->nconst, name) || in_array(own, n, name))
             continue;
         if (b->len)
             pf__buf_putc(b, ',');
@@ -332,8 +331,7 @@ static void make_tail(pf_buf *b, const pf_snapshot *s,
 }
 
 /* Does a family with labels `own` shadow one of the extra labels? */
-static bool shadows(const pf_label_set *extra, const char *const *own,
-                    size_t n)
+static bool shadows(const pf_label_set *extra, const char *const *own, size_t n)
 {
     for (size_t i = 0; extra && i < extra->n; i++)
         if (in_array(own, n, extra->names[i]))
@@ -359,8 +357,7 @@ typedef struct entry {
 
 static int cmp_entry(const void *a, const void *b)
 {
-    return strcmp(((const entry *)a)->fam->name,
-                  ((const entry *)b)->fam->name);
+    return strcmp(((const entry *)a)->fam->name, ((const entry *)b)->fam->name);
 }
 
 static void render_dropped(pf_buf *out, const entry *e, size_t n,
@@ -369,15 +366,14 @@ static void render_dropped(pf_buf *out, const entry *e, size_t n,
     bool header = false;
 
     for (size_t i = 0; i < n; i++) {
-        uint64_t d = atomic_load_explicit(&e[i].fam->dropped,
-                                          memory_order_relaxed);
+        uint64_t d =
+            atomic_load_explicit(&e[i].fam->dropped, memory_order_relaxed);
         const pf_buf *t = &dtails[e[i].reg];
 
         if (!d)
             continue;
         if (!header) {
-            put_header(out, PF_DROPPED_NAME, PF_DROPPED_HELP,
-                       PF_TYPE_COUNTER);
+            put_header(out, PF_DROPPED_NAME, PF_DROPPED_HELP, PF_TYPE_COUNTER);
             header = true;
         }
         pf__buf_puts(out, PF_DROPPED_NAME "{" PF_DROPPED_LABEL "=\"");

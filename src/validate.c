@@ -71,24 +71,24 @@ static const struct {
     const char *unit;
     const char *base;
 } units[] = {
-    {"amperes", "amperes"}, {"bytes", "bytes"},     {"celsius", "celsius"},
-    {"grams", "grams"},     {"joules", "joules"},   {"kelvin", "kelvin"},
-    {"meters", "meters"},   {"metres", "metres"},   {"seconds", "seconds"},
-    {"volts", "volts"},     {"minutes", "seconds"}, {"hours", "seconds"},
-    {"days", "seconds"},    {"weeks", "seconds"},   {"kelvins", "kelvin"},
+    {"amperes", "amperes"},    {"bytes", "bytes"},     {"celsius", "celsius"},
+    {"grams", "grams"},        {"joules", "joules"},   {"kelvin", "kelvin"},
+    {"meters", "meters"},      {"metres", "metres"},   {"seconds", "seconds"},
+    {"volts", "volts"},        {"minutes", "seconds"}, {"hours", "seconds"},
+    {"days", "seconds"},       {"weeks", "seconds"},   {"kelvins", "kelvin"},
     {"fahrenheit", "celsius"}, {"rankine", "celsius"}, {"inches", "meters"},
-    {"yards", "meters"},    {"miles", "meters"},    {"bits", "bytes"},
-    {"calories", "joules"}, {"pounds", "grams"},    {"ounces", "grams"},
+    {"yards", "meters"},       {"miles", "meters"},    {"bits", "bytes"},
+    {"calories", "joules"},    {"pounds", "grams"},    {"ounces", "grams"},
 };
 
 static const char *const unit_prefixes[] = {
     "pico", "nano", "micro", "milli", "centi", "deci", "deca", "hecto", "kilo",
-    "kibi", "mega", "mibi", "giga", "gibi", "tera", "tebi", "peta", "pebi",
+    "kibi", "mega", "mibi",  "giga",  "gibi",  "tera", "tebi", "peta",  "pebi",
 };
 
 static const char *const unit_abbreviations[] = {
-    "s", "ms", "us", "ns", "sec", "b", "kb", "mb", "gb", "tb", "pb",
-    "m", "h", "d",
+    "s",  "ms", "us", "ns", "sec", "b", "kb",
+    "mb", "gb", "tb", "pb", "m",   "h", "d",
 };
 
 static const char *const type_words[] = {
@@ -103,10 +103,9 @@ static const char *bad_unit(const char *w, size_t n)
         size_t un = strlen(units[i].unit);
 
         if (un == n && memcmp(w, units[i].unit, n) == 0)
-            return strcmp(units[i].unit, units[i].base) ? units[i].base
-                                                        : NULL;
-        for (size_t j = 0;
-             j < sizeof(unit_prefixes) / sizeof(unit_prefixes[0]); j++) {
+            return strcmp(units[i].unit, units[i].base) ? units[i].base : NULL;
+        for (size_t j = 0; j < sizeof(unit_prefixes) / sizeof(unit_prefixes[0]);
+             j++) {
             size_t pn = strlen(unit_prefixes[j]);
 
             if (pn + un == n && memcmp(w, unit_prefixes[j], pn) == 0 &&
@@ -166,9 +165,9 @@ static int check_name_lints(const char *name, enum pf_type type)
 
         if (n > 0 && n < sizeof(lower)) {
             for (size_t i = 0; i < n; i++)
-                lower[i] = (char)((w[i] >= 'A' && w[i] <= 'Z')
-                                      ? w[i] - 'A' + 'a'
-                                      : w[i]);
+                lower[i] =
+                    (char)((w[i] >= 'A' && w[i] <= 'Z') ? w[i] - 'A' + 'a'
+                                                        : w[i]);
             base = bad_unit(lower, n);
             if (base)
                 return pf__err(-EINVAL,
@@ -188,8 +187,10 @@ int pf__check_metric_name(const char *name, enum pf_type type)
     if (!name || !*name)
         return pf__err(-EINVAL, "metric name is empty");
     if (strlen(name) > PF_MAX_NAME)
-        return pf__err(-EINVAL, "metric name " NAMEFMT " is longer than %d "
-                       "bytes", name, PF_MAX_NAME);
+        return pf__err(-EINVAL,
+                       "metric name " NAMEFMT " is longer than %d "
+                       "bytes",
+                       name, PF_MAX_NAME);
     if (!is_alpha(name[0]) && name[0] != ':')
         return pf__err(-EINVAL,
                        "metric name " NAMEFMT " must start with a letter, "
@@ -214,8 +215,10 @@ int pf__check_label_name(const char *name)
     if (!name || !*name)
         return pf__err(-EINVAL, "label name is empty");
     if (strlen(name) > PF_MAX_NAME)
-        return pf__err(-EINVAL, "label name " NAMEFMT " is longer than %d "
-                       "bytes", name, PF_MAX_NAME);
+        return pf__err(-EINVAL,
+                       "label name " NAMEFMT " is longer than %d "
+                       "bytes",
+                       name, PF_MAX_NAME);
     if (!is_alpha(name[0]))
         return pf__err(-EINVAL,
                        "label name " NAMEFMT " must start with a letter or "
@@ -268,9 +271,8 @@ int pf__check_help(const char *help)
         unsigned char c = (unsigned char)help[i];
 
         if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F)
-            return pf__err(-EINVAL,
-                           "HELP text contains the control character 0x%02x",
-                           c);
+            return pf__err(
+                -EINVAL, "HELP text contains the control character 0x%02x", c);
     }
     return 0;
 }

@@ -290,8 +290,7 @@ int pf__remove_leftovers(const char *dir, const char *file)
             continue;
         /* Only regular files of ours: never a symlink someone planted,
          * never another user's file. */
-        if (pf__sys.fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
-                0 &&
+        if (pf__sys.fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
             S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
             pf__sys.unlinkat(dfd, de->d_name, 0) == 0)
             removed++;
@@ -329,10 +328,9 @@ int pf__write_file(const char *dir, const char *file, const char *data,
         return -errno;
     for (int tries = 0; fd < 0; tries++) {
         make_tmp_name(tmp, sizeof(tmp), file);
-        fd = pf__sys.openat(dfd, tmp,
-                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-                                O_CLOEXEC,
-                            0600);
+        fd = pf__sys.openat(
+            dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+            0600);
         if (fd < 0 && (errno != EEXIST || tries == 100)) {
             r = -errno;
             pf__sys.close(dfd);
@@ -382,8 +380,8 @@ int pf__write_file(const char *dir, const char *file, const char *data,
     if (flags & PF_WRITE_FSYNC_DIR) {
         /* fsync() needs a descriptor that is not O_PATH, which needs read
          * permission on the directory. */
-        int sfd = pf__sys.openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-                                 0);
+        int sfd =
+            pf__sys.openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
         int rc = sfd;
 
         while (sfd >= 0 && (rc = pf__sys.fsync(sfd)) < 0 && errno == EINTR)
@@ -406,8 +404,7 @@ fail:
 }
 
 int pf_registry_write_textfile(pf_registry *reg, const char *dir,
-                               const char *file, unsigned mode,
-                               unsigned flags)
+                               const char *file, unsigned mode, unsigned flags)
 {
     pf_buf b = {0};
     int r;
@@ -439,9 +436,9 @@ int pf_registry_write_textfile(pf_registry *reg, const char *dir,
  * leaves it exactly as it was. */
 
 struct pf_writer {
-    pf_registry *reg;  /* the caller's */
-    pf_registry *self; /* the writer's own: promfile_*, process_* */
-    pf_config cfg;     /* a copy; directory and file filled in */
+    pf_registry *reg;    /* the caller's */
+    pf_registry *self;   /* the writer's own: promfile_*, process_* */
+    pf_config cfg;       /* a copy; directory and file filled in */
     pf_label_set labels; /* cfg's [labels], added to every series */
     unsigned flags;
     pid_t pid; /* the process that started it */
@@ -540,8 +537,7 @@ static int make_self_metrics(pf_writer *w)
         {PF_TYPE_GAUGE, "promfile_last_write_timestamp_seconds",
          "Unix time at which this textfile was written.", self_now},
         {PF_TYPE_GAUGE, "promfile_write_interval_seconds",
-         "Configured interval between writes of this textfile.",
-         self_interval},
+         "Configured interval between writes of this textfile.", self_interval},
     };
     pf_family_spec errors = {
         .type = PF_TYPE_COUNTER,
@@ -630,8 +626,7 @@ static void *writer_thread(void *arg)
         /* Sleep until the deadline or until stopped, whichever is first;
          * spurious wake-ups go back to sleep. */
         while (!w->stopping &&
-               pthread_cond_timedwait(&w->cond, &w->mu, &deadline) !=
-                   ETIMEDOUT)
+               pthread_cond_timedwait(&w->cond, &w->mu, &deadline) != ETIMEDOUT)
             ;
         if (w->stopping)
             break;
@@ -703,8 +698,8 @@ static int check_labels(pf_writer *w)
             /* pf__err() writes the buffer pf__last_error() returns. */
             snprintf(why, sizeof(why), "%s", pf__last_error());
             if (w->cfg.source && w->cfg.label_lines[i])
-                return pf__err(r, "%.80s:%u: [labels] %.60s: %s",
-                               w->cfg.source, w->cfg.label_lines[i], n, why);
+                return pf__err(r, "%.80s:%u: [labels] %.60s: %s", w->cfg.source,
+                               w->cfg.label_lines[i], n, why);
             return pf__err(r, "[labels] %.60s: %s", n, why);
         }
     }

@@ -512,10 +512,25 @@ static void config_mode_takes_octal_up_to_0777(void **state)
         {"0777", 0777}, {"755", 0755}, {"0004", 0004},
     };
     static const char *const bad[] = {
-        "0888",  "01777", "12345", "rw",   "",     "1777", "4755",
-        "0o644", "-644",  "+644",  "0x1a", "64 4", "8",
+        "0888",
+        "01777",
+        "12345",
+        "rw",
+        "",
+        "1777",
+        "4755",
+        "0o644",
+        "-644",
+        "+644",
+        "0x1a",
+        "64 4",
+        "8",
         /* Nobody could read the file. */
-        "0",     "0000",  "0200",  "0333", NULL,
+        "0",
+        "0000",
+        "0200",
+        "0333",
+        NULL,
     };
     fixture *fx = *state;
 
@@ -944,8 +959,7 @@ static void config_load_refuses_what_inih_ignores(void **state)
         load_text(fx, "[textfile] ; the file\ninterval = 2h\n", NULL), 0);
     assert_int_equal(fx->cfg->interval_ms, 2 * 3600 * 1000);
     assert_int_equal(
-        load_text(fx, "[textfile]   # the file\r\ninterval = 3h\r\n", NULL),
-        0);
+        load_text(fx, "[textfile]   # the file\r\ninterval = 3h\r\n", NULL), 0);
     assert_int_equal(fx->cfg->interval_ms, 3 * 3600 * 1000);
 }
 

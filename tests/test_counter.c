@@ -145,17 +145,15 @@ static void counter_labels_find_the_same_series(void **state)
     pf_counter *a, *b, *c;
     pf_family *f;
 
-    assert_int_equal(pf_counter_family_new(*state, "c_auth_total", "Auth.",
-                                           auth_labels, &f),
-                     0);
-    assert_int_equal(pf_counter_with_labels(f, &a, "imap", "plain", "ok",
-                                            NULL),
+    assert_int_equal(
+        pf_counter_family_new(*state, "c_auth_total", "Auth.", auth_labels, &f),
+        0);
+    assert_int_equal(pf_counter_with_labels(f, &a, "imap", "plain", "ok", NULL),
                      0);
     assert_int_equal(pf_counter_with(f, v, &b), 0);
     assert_ptr_equal(a, b);
-    assert_int_equal(pf_counter_with_labels(f, &c, "imap", "plain", "error",
-                                            NULL),
-                     0);
+    assert_int_equal(
+        pf_counter_with_labels(f, &c, "imap", "plain", "error", NULL), 0);
     assert_ptr_not_equal(a, c);
     assert_int_equal(pf_counter_inc_labels(f, "imap", "plain", "ok", NULL), 0);
     assert_int_equal(pf_counter_add_labels(f, 2, "imap", "plain", "ok", NULL),
@@ -170,11 +168,10 @@ static void counter_labels_need_exactly_one_value_each(void **state)
     pf_counter *c = NULL;
     char *text;
 
-    assert_int_equal(pf_counter_family_new(*state, "c_auth_total", "Auth.",
-                                           auth_labels, &f),
-                     0);
-    assert_int_equal(pf_counter_inc_labels(f, "imap", "plain", NULL),
-                     -EINVAL);
+    assert_int_equal(
+        pf_counter_family_new(*state, "c_auth_total", "Auth.", auth_labels, &f),
+        0);
+    assert_int_equal(pf_counter_inc_labels(f, "imap", "plain", NULL), -EINVAL);
     assert_non_null(strstr(pf_last_error(), "has 3 labels but got 2"));
     assert_int_equal(
         pf_counter_inc_labels(f, "imap", "plain", "ok", "extra", NULL),
@@ -197,9 +194,9 @@ static void counter_labels_refuse_invalid_utf8(void **state)
     pf_family *f;
     char *text;
 
-    assert_int_equal(pf_counter_family_new(*state, "c_auth_total", "Auth.",
-                                           auth_labels, &f),
-                     0);
+    assert_int_equal(
+        pf_counter_family_new(*state, "c_auth_total", "Auth.", auth_labels, &f),
+        0);
     assert_int_equal(pf_counter_inc_labels(f, "imap", "\xff", "ok", NULL),
                      -EINVAL);
     assert_non_null(strstr(pf_last_error(), "UTF-8"));
@@ -215,8 +212,8 @@ static void counter_functions_refuse_other_families(void **state)
     pf_family *g;
     pf_counter *c = NULL;
 
-    assert_int_equal(
-        pf_gauge_family_new(*state, "c_level", "Level.", NULL, &g), 0);
+    assert_int_equal(pf_gauge_family_new(*state, "c_level", "Level.", NULL, &g),
+                     0);
     assert_int_equal(pf_counter_with(g, NULL, &c), -EINVAL);
     assert_non_null(strstr(pf_last_error(), "is a gauge, not a counter"));
     assert_int_equal(pf_counter_inc_labels(g, NULL), -EINVAL);
@@ -240,20 +237,20 @@ static void counter_func_is_called_at_render(void **state)
     pf_family *f, *f2;
     char *text;
 
-    assert_int_equal(pf_counter_func_new(*state, "c_read_bytes_total",
-                                         "Read.", half, &total, &f),
+    assert_int_equal(pf_counter_func_new(*state, "c_read_bytes_total", "Read.",
+                                         half, &total, &f),
                      0);
     /* Registering it again with the same function and arg is a twin. */
-    assert_int_equal(pf_counter_func_new(*state, "c_read_bytes_total",
-                                         "Read.", half, &total, &f2),
+    assert_int_equal(pf_counter_func_new(*state, "c_read_bytes_total", "Read.",
+                                         half, &total, &f2),
                      0);
     assert_ptr_equal(f, f2);
     assert_int_equal(pf_counter_func_new(*state, "c_bad_total", "Bad.",
                                          negative, NULL, NULL),
                      0);
-    assert_int_equal(pf_counter_func_new(*state, "c_null_total", "Null.",
-                                         NULL, NULL, NULL),
-                     -EINVAL);
+    assert_int_equal(
+        pf_counter_func_new(*state, "c_null_total", "Null.", NULL, NULL, NULL),
+        -EINVAL);
     text = render_text(*state);
     /* A negative counter callback is left out, not written. */
     assert_string_equal(text, "# HELP c_read_bytes_total Read.\n"
@@ -301,11 +298,10 @@ static void counter_sharded_counts_exactly_across_threads(void **state)
                                                    "Hot.", auth_labels, &f),
                      0);
     /* A plain family of the same name is not its twin. */
-    assert_int_equal(pf_counter_family_new(*state, "c_hot_total", "Hot.",
-                                           auth_labels, NULL),
-                     -EEXIST);
-    assert_int_equal(pf_counter_with_labels(f, &c, "imap", "plain", "ok",
-                                            NULL),
+    assert_int_equal(
+        pf_counter_family_new(*state, "c_hot_total", "Hot.", auth_labels, NULL),
+        -EEXIST);
+    assert_int_equal(pf_counter_with_labels(f, &c, "imap", "plain", "ok", NULL),
                      0);
     assert_int_equal(pf_counter_add(c, 0.5), 0);
     assert_int_equal(pthread_barrier_init(&start, NULL, 4), 0);
@@ -326,18 +322,17 @@ static void counter_sharded_counts_exactly_across_threads(void **state)
                               "result=\"ok\"} 1600000.5\n");
     free(text);
     /* Deleted and looked up again: every slot starts from zero. */
-    assert_int_equal(
-        pf_family_delete_labels(f, "imap", "plain", "ok", NULL), 0);
-    assert_int_equal(pf_counter_with_labels(f, &plain, "imap", "plain", "ok",
-                                            NULL),
+    assert_int_equal(pf_family_delete_labels(f, "imap", "plain", "ok", NULL),
                      0);
+    assert_int_equal(
+        pf_counter_with_labels(f, &plain, "imap", "plain", "ok", NULL), 0);
     assert_ptr_equal(plain, c);
     assert_true(value(c) == 0);
     assert_int_equal(pf_counter_inc(c), 0);
     assert_true(value(c) == 1);
 }
 
-#define T(name)                                                             \
+#define T(name)                                                                \
     cmocka_unit_test_setup_teardown(name, registry_setup, registry_teardown)
 
 int main(void)

@@ -41,11 +41,10 @@ static void family_conflicting_registration_fails(void **state)
         -EEXIST);
     assert_null(x);
 
-    assert_int_equal(pf_gauge_family_new(*state, "f_level", "L.", NULL, &a),
-                     0);
-    assert_int_equal(pf_histogram_family_new(*state, "f_level", "L.", NULL,
-                                             NULL, 0, &x),
-                     -EEXIST);
+    assert_int_equal(pf_gauge_family_new(*state, "f_level", "L.", NULL, &a), 0);
+    assert_int_equal(
+        pf_histogram_family_new(*state, "f_level", "L.", NULL, NULL, 0, &x),
+        -EEXIST);
     assert_int_equal(pf_histogram_family_new(*state, "f_wait_seconds", "W.",
                                              NULL, b1, 2, &a),
                      0);
@@ -77,20 +76,19 @@ static void family_histogram_sample_names_are_reserved(void **state)
 {
     pf_family *h;
 
-    assert_int_equal(pf_histogram_family_new(*state, "f_x", "X.", NULL, NULL,
-                                             0, &h),
-                     0);
+    assert_int_equal(
+        pf_histogram_family_new(*state, "f_x", "X.", NULL, NULL, 0, &h), 0);
     /* Histograms may end in _count; their samples then collide. */
-    assert_int_equal(pf_histogram_family_new(*state, "f_x_count", "X.", NULL,
-                                             NULL, 0, NULL),
-                     -EEXIST);
+    assert_int_equal(
+        pf_histogram_family_new(*state, "f_x_count", "X.", NULL, NULL, 0, NULL),
+        -EEXIST);
     assert_non_null(strstr(pf_last_error(), "sample name"));
-    assert_int_equal(pf_histogram_family_new(*state, "f_y_sum", "Y.", NULL,
-                                             NULL, 0, NULL),
-                     0);
-    assert_int_equal(pf_histogram_family_new(*state, "f_y", "Y.", NULL, NULL,
-                                             0, NULL),
-                     -EEXIST);
+    assert_int_equal(
+        pf_histogram_family_new(*state, "f_y_sum", "Y.", NULL, NULL, 0, NULL),
+        0);
+    assert_int_equal(
+        pf_histogram_family_new(*state, "f_y", "Y.", NULL, NULL, 0, NULL),
+        -EEXIST);
 }
 
 static void family_bad_names_register_nothing(void **state)
@@ -110,8 +108,7 @@ static void family_bad_names_register_nothing(void **state)
         -EINVAL);
     assert_non_null(strstr(pf_last_error(), "\"__kind\""));
     assert_int_equal(
-        pf_histogram_family_new(*state, "f_h", "H.", le, NULL, 0, &f),
-        -EINVAL);
+        pf_histogram_family_new(*state, "f_h", "H.", le, NULL, 0, &f), -EINVAL);
     assert_int_equal(pf_counter_family_new(*state, "f_x_total", "X.", bad, &f),
                      -EINVAL);
     assert_int_equal(pf_counter_family_new(*state, "f_x", "X.", NULL, &f),
@@ -119,14 +116,14 @@ static void family_bad_names_register_nothing(void **state)
     assert_non_null(strstr(pf_last_error(), "_total"));
     assert_int_equal(pf_counter_family_new(*state, "f_x_total", "", NULL, &f),
                      -EINVAL);
-    assert_int_equal(
-        pf_counter_family_new(*state, "f_x_total", NULL, NULL, &f), -EINVAL);
-    assert_int_equal(
-        pf_counter_family_new(*state, NULL, "X.", NULL, &f), -EINVAL);
+    assert_int_equal(pf_counter_family_new(*state, "f_x_total", NULL, NULL, &f),
+                     -EINVAL);
+    assert_int_equal(pf_counter_family_new(*state, NULL, "X.", NULL, &f),
+                     -EINVAL);
     assert_null(f);
     /* The good name is still free after all those failures. */
-    assert_int_equal(
-        pf_counter_family_new(*state, "f_x_total", "X.", NULL, &f), 0);
+    assert_int_equal(pf_counter_family_new(*state, "f_x_total", "X.", NULL, &f),
+                     0);
     text = render_text(*state);
     assert_string_equal(text, "");
     free(text);
@@ -142,11 +139,11 @@ static void family_too_many_labels_is_refused(void **state)
         labels[i] = names[i];
     }
     labels[PF_MAX_LABELS + 1] = NULL;
-    assert_int_equal(
-        pf_gauge_family_new(*state, "f_many", "M.", labels, NULL), -EINVAL);
+    assert_int_equal(pf_gauge_family_new(*state, "f_many", "M.", labels, NULL),
+                     -EINVAL);
     labels[PF_MAX_LABELS] = NULL;
-    assert_int_equal(
-        pf_gauge_family_new(*state, "f_many", "M.", labels, NULL), 0);
+    assert_int_equal(pf_gauge_family_new(*state, "f_many", "M.", labels, NULL),
+                     0);
 }
 
 static double one(void *arg)
@@ -169,8 +166,7 @@ static void family_delete_hides_and_revives_from_zero(void **state)
     assert_int_equal(pf_family_delete_labels(f, "imap", "plain", NULL), 0);
     assert_int_equal(pf_family_delete_labels(f, "imap", "plain", NULL),
                      -ENOENT);
-    assert_int_equal(pf_family_delete_labels(f, "nope", "none", NULL),
-                     -ENOENT);
+    assert_int_equal(pf_family_delete_labels(f, "nope", "none", NULL), -ENOENT);
     assert_int_equal(pf_family_delete_labels(f, "imap", NULL), -EINVAL);
     text = render_text(*state);
     assert_null(strstr(text, "imap"));
@@ -183,8 +179,8 @@ static void family_delete_hides_and_revives_from_zero(void **state)
                      0);
     assert_ptr_equal(c, again);
     text = render_text(*state);
-    assert_non_null(strstr(
-        text, "\nf_auth_total{kind=\"imap\",variant=\"plain\"} 0\n"));
+    assert_non_null(
+        strstr(text, "\nf_auth_total{kind=\"imap\",variant=\"plain\"} 0\n"));
     free(text);
 }
 
@@ -193,8 +189,8 @@ static void family_clear_removes_every_series(void **state)
     pf_family *f, *fn;
     char *text;
 
-    assert_int_equal(
-        pf_gauge_family_new(*state, "f_sessions", "S.", kv, &f), 0);
+    assert_int_equal(pf_gauge_family_new(*state, "f_sessions", "S.", kv, &f),
+                     0);
     assert_int_equal(pf_gauge_set_labels(f, 1, "a", "b", NULL), 0);
     assert_int_equal(pf_gauge_set_labels(f, 2, "c", "d", NULL), 0);
     assert_int_equal(pf_family_clear(f), 0);
@@ -224,8 +220,7 @@ static void family_handles_survive_table_growth(void **state)
     for (int i = 0; i < N; i++) {
         snprintf(a, sizeof(a), "k%d", i / 100);
         snprintf(b, sizeof(b), "v%d", i % 100);
-        assert_int_equal(pf_counter_with_labels(f, &handles[i], a, b, NULL),
-                         0);
+        assert_int_equal(pf_counter_with_labels(f, &handles[i], a, b, NULL), 0);
         assert_int_equal(pf_counter_inc(handles[i]), 0);
     }
     for (int i = 0; i < N; i++) {
@@ -249,8 +244,16 @@ static void family_handles_survive_table_growth(void **state)
 static void family_lookup_of_existing_series_allocates_nothing(void **state)
 {
     static const char *const values[] = {
-        "", "a", "ab", "abc", "abcd", "abcdefg", "abcdefgh", "abcdefghi",
-        "abcdefghijklmnop", "abcdefghijklmnopq",
+        "",
+        "a",
+        "ab",
+        "abc",
+        "abcd",
+        "abcdefg",
+        "abcdefgh",
+        "abcdefghi",
+        "abcdefghijklmnop",
+        "abcdefghijklmnopq",
         "a value longer than any word, forty bytes",
     };
     enum { NV = sizeof(values) / sizeof(values[0]) };
@@ -262,11 +265,9 @@ static void family_lookup_of_existing_series_allocates_nothing(void **state)
     long attempts;
 
     assert_int_equal(
-        pf_counter_family_new(*state, "f_lookup_total", "Lookups.", kv, &f),
-        0);
-    assert_int_equal(pf_gauge_family_new(*state, "f_lookup_level", "Level.",
-                                         one, &g),
-                     0);
+        pf_counter_family_new(*state, "f_lookup_total", "Lookups.", kv, &f), 0);
+    assert_int_equal(
+        pf_gauge_family_new(*state, "f_lookup_level", "Level.", one, &g), 0);
     assert_int_equal(pf_histogram_family_new(*state, "f_lookup_seconds",
                                              "Seconds.", one, NULL, 0, &h),
                      0);
@@ -277,12 +278,10 @@ static void family_lookup_of_existing_series_allocates_nothing(void **state)
     for (size_t i = 0; i < NV; i++) {
         for (size_t j = 0; j < NV; j++)
             assert_int_equal(pf_counter_with_labels(f, &handles[i][j],
-                                                    values[i], values[j],
-                                                    NULL),
+                                                    values[i], values[j], NULL),
                              0);
         assert_int_equal(pf_gauge_set_labels(g, 1, values[i], NULL), 0);
-        assert_int_equal(pf_histogram_observe_labels(h, 1, values[i], NULL),
-                         0);
+        assert_int_equal(pf_histogram_observe_labels(h, 1, values[i], NULL), 0);
         assert_int_equal(pf_counter_inc_labels(sharded, values[i], NULL), 0);
     }
     assert_int_equal(pf__family_nseries(f), NV * NV);
@@ -292,22 +291,19 @@ static void family_lookup_of_existing_series_allocates_nothing(void **state)
         for (size_t j = 0; j < NV; j++) {
             const char *const pair[] = {values[i], values[j]};
 
-            assert_int_equal(pf_counter_with_labels(f, &c, values[i],
-                                                    values[j], NULL),
-                             0);
+            assert_int_equal(
+                pf_counter_with_labels(f, &c, values[i], values[j], NULL), 0);
             assert_ptr_equal(c, handles[i][j]);
             assert_int_equal(pf_counter_with(f, pair, &c), 0);
             assert_ptr_equal(c, handles[i][j]);
-            assert_int_equal(pf_counter_inc_labels(f, values[i], values[j],
-                                                   NULL),
-                             0);
+            assert_int_equal(
+                pf_counter_inc_labels(f, values[i], values[j], NULL), 0);
         }
         assert_int_equal(pf_gauge_with_labels(g, &gauge, values[i], NULL), 0);
         assert_int_equal(pf_gauge_add_labels(g, 1, values[i], NULL), 0);
         assert_int_equal(pf_histogram_with_labels(h, &hist, values[i], NULL),
                          0);
-        assert_int_equal(pf_histogram_observe_labels(h, 2, values[i], NULL),
-                         0);
+        assert_int_equal(pf_histogram_observe_labels(h, 2, values[i], NULL), 0);
         assert_int_equal(pf_counter_inc_labels(sharded, values[i], NULL), 0);
     }
     attempts = pf__alloc_fail_nth(0);
@@ -315,9 +311,8 @@ static void family_lookup_of_existing_series_allocates_nothing(void **state)
     assert_int_equal(pf__family_nseries(f), NV * NV);
 
     /* The count itself works: a new series in a new family allocates. */
-    assert_int_equal(pf_counter_family_new(*state, "f_lookup_new_total",
-                                           "New.", kv, &f),
-                     0);
+    assert_int_equal(
+        pf_counter_family_new(*state, "f_lookup_new_total", "New.", kv, &f), 0);
     pf__alloc_fail_nth(0);
     assert_int_equal(pf_counter_inc_labels(f, "x", "y", NULL), 0);
     assert_true(pf__alloc_fail_nth(0) > 0);
@@ -341,10 +336,9 @@ static void family_lookup_with_a_policy_allocates_nothing(void **state)
     assert_int_equal(pf_registry_set_value_policy(
                          *state, 64, PF_VALUES_TRUNCATE | PF_VALUES_REPLACE),
                      0);
-    assert_int_equal(
-        pf_counter_family_new(*state, "f_policy_total", "Policy.", user_addr,
-                              &f),
-        0);
+    assert_int_equal(pf_counter_family_new(*state, "f_policy_total", "Policy.",
+                                           user_addr, &f),
+                     0);
     assert_int_equal(
         pf_counter_with_labels(f, &first, long_value, "caf\xe9\r", NULL), 0);
     pf__alloc_fail_nth(0);
@@ -352,9 +346,8 @@ static void family_lookup_with_a_policy_allocates_nothing(void **state)
         assert_int_equal(
             pf_counter_with_labels(f, &c, long_value, "caf\xe9\r", NULL), 0);
         assert_ptr_equal(c, first);
-        assert_int_equal(pf_counter_inc_labels(f, long_value, "caf\xe9\r",
-                                               NULL),
-                         0);
+        assert_int_equal(
+            pf_counter_inc_labels(f, long_value, "caf\xe9\r", NULL), 0);
     }
     assert_int_equal(pf__alloc_fail_nth(0), 0);
     /* Invalid bytes become U+FFFD (3 bytes each), cut at 64 bytes: two
@@ -366,8 +359,8 @@ static void family_lookup_with_a_policy_allocates_nothing(void **state)
     assert_int_equal(pf__alloc_fail_nth(0), 0);
     /* Without a length limit, 3000 bytes to replace need 9 KiB: the heap,
      * and only then. */
-    assert_int_equal(
-        pf_registry_set_value_policy(*state, 0, PF_VALUES_REPLACE), 0);
+    assert_int_equal(pf_registry_set_value_policy(*state, 0, PF_VALUES_REPLACE),
+                     0);
     assert_int_equal(pf_counter_inc_labels(f, huge, "a", NULL), 0);
     pf__alloc_fail_nth(0);
     assert_int_equal(pf_counter_inc_labels(f, huge, "a", NULL), 0);
@@ -408,9 +401,8 @@ static void family_render_order_is_by_values_after_growth(void **state)
     char *text;
     char v[32];
 
-    assert_int_equal(pf_gauge_family_new(*state, "f_ids", "Ids.", one_label,
-                                         &f),
-                     0);
+    assert_int_equal(
+        pf_gauge_family_new(*state, "f_ids", "Ids.", one_label, &f), 0);
     /* Insert in a scrambled order, rendering now and then so that the
      * sorted cache is merged several times. */
     for (unsigned i = 0; i < N; i++) {
@@ -436,7 +428,7 @@ static void family_constant_label_conflicts(void **state)
     assert_int_equal(pf_registry_set_label(*state, "kind", "x"), -EEXIST);
 }
 
-#define T(name)                                                             \
+#define T(name)                                                                \
     cmocka_unit_test_setup_teardown(name, registry_setup, registry_teardown)
 
 int main(void)

@@ -74,8 +74,8 @@ int main(int argc, char **argv)
         return 2;
     if (argc > 2)
         increments = atol(argv[2]);
-    if (pf_counter_family_new(NULL, "load_ops_total", "Load.", labels,
-                              &mix) < 0)
+    if (pf_counter_family_new(NULL, "load_ops_total", "Load.", labels, &mix) <
+        0)
         return 1;
     for (int i = 0; i < HOT; i++) {
         snprintf(v, sizeof(v), "h%d", i);
@@ -111,8 +111,7 @@ int main(int argc, char **argv)
 
         if (sscanf(line, "load_ops_total{series=\"h%*d\"} %lf", &x) == 1)
             sum_hot += x;
-        else if (sscanf(line, "load_ops_total{series=\"new%*d\"} %lf", &x) ==
-                 1)
+        else if (sscanf(line, "load_ops_total{series=\"new%*d\"} %lf", &x) == 1)
             sum_new += x;
         else
             sscanf(line, "promfile_writes_total %ld", &writes);

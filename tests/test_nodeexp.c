@@ -22,9 +22,9 @@ static void nodeexp_refuses_colliding_families(void **state)
     assert_non_null(strstr(pf_last_error(), "node_exporter exports"));
     assert_non_null(strstr(pf_last_error(), "process_open_fds"));
     /* A label of its own, but another HELP: dropped too. */
-    assert_int_equal(pf_gauge_family_new(reg, "process_max_fds", "Other.",
-                                         program, NULL),
-                     -EEXIST);
+    assert_int_equal(
+        pf_gauge_family_new(reg, "process_max_fds", "Other.", program, NULL),
+        -EEXIST);
     /* Another type. */
     assert_int_equal(pf_counter_family_new(reg, "node_cpu_seconds_total",
                                            "Other.", cpu_mode, NULL),
@@ -59,9 +59,8 @@ static void nodeexp_refuses_colliding_families(void **state)
     *state = reg;
     assert_int_equal(pf_process_metrics_register(reg, "app"), 0);
     /* Names node_exporter does not export are not concerned. */
-    assert_int_equal(pf_gauge_family_new(reg, "process_queue_items", "Q.",
-                                         NULL, NULL),
-                     0);
+    assert_int_equal(
+        pf_gauge_family_new(reg, "process_queue_items", "Q.", NULL, NULL), 0);
 }
 
 static void nodeexp_table_is_sorted(void **state)
@@ -89,7 +88,8 @@ static int compare_with_node_exporter(const char *args, bool print)
     int missing = 0, lines = 0;
     FILE *p;
 
-    snprintf(cmd, sizeof(cmd), "/usr/bin/python3 %s/tests/nodeexp.py families %s",
+    snprintf(cmd, sizeof(cmd),
+             "/usr/bin/python3 %s/tests/nodeexp.py families %s",
              srcdir ? srcdir : ".", args);
     p = popen(cmd, "r");
     if (!p)

@@ -74,7 +74,7 @@ static long start_with_defaults(fixture *x)
 enum want { EINVAL_, OK_ };
 
 typedef struct ncase {
-    const char *fn; /* the public function called */
+    const char *fn;  /* the public function called */
     const char *arg; /* the argument that is NULL */
     enum want want;
     long (*call)(fixture *x);
@@ -82,16 +82,17 @@ typedef struct ncase {
 
 /* Each case is one call; the result is returned as a long so that the
  * functions returning a pointer or a size fit too (non-NULL, >= 0: OK). */
-#define CASE(fn, arg, want, expr)                                          \
-    static long case_##fn##_##arg(fixture *x)                              \
-    {                                                                      \
-        (void)x;                                                           \
-        return (long)(expr);                                               \
+#define CASE(fn, arg, want, expr)                                              \
+    static long case_##fn##_##arg(fixture *x)                                  \
+    {                                                                          \
+        (void)x;                                                               \
+        return (long)(expr);                                                   \
     }
 #define ENTRY(fn, arg, want, expr) {#fn, #arg, want, case_##fn##_##arg},
 
 /* The cases, as one list expanded twice: into functions, then into the
  * table. */
+/* clang-format off */
 #define CASES(X)                                                           \
     X(pf_registry_new, ret, EINVAL_, pf_registry_new(NULL))                \
     X(pf_registry_free, reg, OK_, (pf_registry_free(NULL), 0))             \
@@ -319,6 +320,7 @@ typedef struct ncase {
     X(pf_last_error, none, OK_, pf_last_error() ? 0 : -1)                  \
     X(pf_version, none, OK_, pf_version() ? 0 : -1)
 
+/* clang-format on */
 CASES(CASE)
 
 static const ncase cases[] = {CASES(ENTRY)};

@@ -26,9 +26,9 @@ static void prepare_some(pf_registry *reg)
     assert_int_equal(
         pf_counter_family_new(reg, "oom_auth_total", "Auth.", kv, &f), 0);
     assert_int_equal(pf_counter_inc_labels(f, "imap", "plain", NULL), 0);
-    assert_int_equal(pf_histogram_family_new(reg, "oom_wait_seconds", "W.",
-                                             kv, b, 3, &f),
-                     0);
+    assert_int_equal(
+        pf_histogram_family_new(reg, "oom_wait_seconds", "W.", kv, b, 3, &f),
+        0);
     assert_int_equal(pf_histogram_observe_labels(f, 3, "a", "b", NULL), 0);
 }
 
@@ -108,8 +108,8 @@ static int op_counter_family(pf_registry *reg)
 
 static int op_histogram_family(pf_registry *reg)
 {
-    return pf_histogram_family_new(reg, "oom_new_seconds", "New.", kv, NULL,
-                                   0, NULL);
+    return pf_histogram_family_new(reg, "oom_new_seconds", "New.", kv, NULL, 0,
+                                   NULL);
 }
 
 static double zero(void *arg)
@@ -149,8 +149,8 @@ static int op_new_histogram_series(pf_registry *reg)
 {
     static const double b[] = {1, 2, 4};
     pf_family *f;
-    int r = pf_histogram_family_new(reg, "oom_wait_seconds", "W.", kv, b, 3,
-                                    &f);
+    int r =
+        pf_histogram_family_new(reg, "oom_wait_seconds", "W.", kv, b, 3, &f);
 
     if (r < 0)
         return r;
@@ -170,8 +170,7 @@ static int op_replace_label(pf_registry *reg)
 static int op_sharded_series(pf_registry *reg)
 {
     pf_family *f;
-    int r = pf_counter_family_new_sharded(reg, "oom_hot_total", "Hot.", kv,
-                                          &f);
+    int r = pf_counter_family_new_sharded(reg, "oom_hot_total", "Hot.", kv, &f);
 
     if (r < 0)
         return r;
@@ -185,8 +184,7 @@ static int op_process_metrics(pf_registry *reg)
 
 static int op_build_info(pf_registry *reg)
 {
-    return pf_build_info_register(reg, "oom",
-                                  (const char *[]){"version", NULL},
+    return pf_build_info_register(reg, "oom", (const char *[]){"version", NULL},
                                   (const char *[]){"1.0", NULL});
 }
 
@@ -198,8 +196,7 @@ static void prepare_build_info(pf_registry *reg)
 
 static int op_build_info_again(pf_registry *reg)
 {
-    return pf_build_info_register(reg, "oom",
-                                  (const char *[]){"version", NULL},
+    return pf_build_info_register(reg, "oom", (const char *[]){"version", NULL},
                                   (const char *[]){"2.0", NULL});
 }
 
@@ -242,13 +239,13 @@ static void run_oom_writer(void)
         assert_int_equal(pf_registry_new(&reg), 0);
         prepare_some(reg);
         assert_int_equal(pf_config_new(&cfg), 0);
-        assert_int_equal(
-            pf_config_set(cfg, "textfile", "directory", dir, NULL), 0);
+        assert_int_equal(pf_config_set(cfg, "textfile", "directory", dir, NULL),
+                         0);
         assert_int_equal(pf_config_set(cfg, "textfile", "file", "o.prom", NULL),
                          0);
         assert_int_equal(pf_config_set(cfg, "labels", "role", "mx", NULL), 0);
-        assert_int_equal(
-            pf_config_set(cfg, "limits", "max_series", "7", NULL), 0);
+        assert_int_equal(pf_config_set(cfg, "limits", "max_series", "7", NULL),
+                         0);
         before = render_text(reg);
         pf__alloc_fail_nth(n);
         r = pf_writer_start(reg, cfg, &w);
@@ -386,8 +383,10 @@ static void oom_render(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(oom_registry_new), cmocka_unit_test(oom_family_new),
-        cmocka_unit_test(oom_series_new),   cmocka_unit_test(oom_set_label),
+        cmocka_unit_test(oom_registry_new),
+        cmocka_unit_test(oom_family_new),
+        cmocka_unit_test(oom_series_new),
+        cmocka_unit_test(oom_set_label),
         cmocka_unit_test(oom_render),
         cmocka_unit_test(oom_sharded_series),
         cmocka_unit_test(oom_process_and_build_info),

@@ -65,7 +65,6 @@ static void process_metrics_match_proc(void **state)
 
 static pthread_barrier_t parked;
 
-
 static void *park(void *arg)
 {
     (void)arg;
@@ -85,8 +84,9 @@ static void process_metrics_carry_the_program_label(void **state)
     assert_int_equal(pf_process_metrics_register(reg, "\xff"), -EINVAL);
     text = render_text(reg);
     assert_non_null(strstr(text, "\nprocess_threads{program=\"mox\"} "));
-    assert_non_null(strstr(text, "# TYPE process_cpu_seconds_total counter\n"
-                                 "process_cpu_seconds_total{program=\"mox\"} "));
+    assert_non_null(strstr(text,
+                           "# TYPE process_cpu_seconds_total counter\n"
+                           "process_cpu_seconds_total{program=\"mox\"} "));
     free(text);
 }
 
@@ -115,13 +115,12 @@ static void build_info_is_a_gauge_of_one(void **state)
     static const char *const labels[] = {"version", "revision", NULL};
     static const char *const values[] = {"v0.0.14", "a1b2c3", NULL};
 
-    assert_int_equal(pf_build_info_register(*state, "mox", labels, values),
-                     0);
-    assert_render(*state,
-                  "# HELP mox_build_info A metric with a constant '1' value "
-                  "labeled by the version mox was built from.\n"
-                  "# TYPE mox_build_info gauge\n"
-                  "mox_build_info{version=\"v0.0.14\",revision=\"a1b2c3\"} 1\n");
+    assert_int_equal(pf_build_info_register(*state, "mox", labels, values), 0);
+    assert_render(
+        *state, "# HELP mox_build_info A metric with a constant '1' value "
+                "labeled by the version mox was built from.\n"
+                "# TYPE mox_build_info gauge\n"
+                "mox_build_info{version=\"v0.0.14\",revision=\"a1b2c3\"} 1\n");
     assert_int_equal(pf_build_info_register(*state, "", labels, values),
                      -EINVAL);
 }
@@ -135,9 +134,8 @@ static void limit_drops_new_series_and_counts_them(void **state)
     pf_counter *c;
     char v[16];
 
-    assert_int_equal(pf_counter_family_new(reg, "l_logins_total", "Logins.",
-                                           one, &f),
-                     0);
+    assert_int_equal(
+        pf_counter_family_new(reg, "l_logins_total", "Logins.", one, &f), 0);
     assert_int_equal(pf_registry_set_max_series(reg, 3), 0);
     for (int i = 0; i < 3; i++) {
         snprintf(v, sizeof(v), "u%d", i);
@@ -212,9 +210,8 @@ static void limit_holds_under_concurrent_creation(void **state)
     int refused = 0;
     char want[96], *text;
 
-    assert_int_equal(pf_counter_family_new(reg, "l_race_total", "Race.", one,
-                                           &f),
-                     0);
+    assert_int_equal(
+        pf_counter_family_new(reg, "l_race_total", "Race.", one, &f), 0);
     assert_int_equal(pf_family_set_max_series(f, 150), 0);
     assert_int_equal(pthread_barrier_init(&start, NULL, 4), 0);
     for (int i = 0; i < 4; i++) {
@@ -242,17 +239,20 @@ static void values_are_refused_by_default(void **state)
     pf_registry *reg = *state;
     pf_family *f;
 
-    assert_int_equal(pf_counter_family_new(reg, "h_seen_total", "Seen.", one,
-                                           &f),
-                     0);
-    assert_int_equal(pf_counter_inc_labels(f, "a\xff" "b", NULL), -EINVAL);
+    assert_int_equal(
+        pf_counter_family_new(reg, "h_seen_total", "Seen.", one, &f), 0);
+    assert_int_equal(pf_counter_inc_labels(f,
+                                           "a\xff"
+                                           "b",
+                                           NULL),
+                     -EINVAL);
     assert_int_equal(pf_registry_set_value_policy(reg, 5, 0), 0);
     assert_int_equal(pf_counter_inc_labels(f, "abcdef", NULL), -EINVAL);
     assert_non_null(strstr(pf_last_error(), "longer than 5 bytes"));
     assert_int_equal(pf_counter_inc_labels(f, "abcde", NULL), 0);
     assert_int_equal(pf_registry_set_value_policy(reg, 0, 0x8), -EINVAL);
-    assert_int_equal(
-        pf_registry_set_value_policy(reg, 0, PF_VALUES_TRUNCATE), -EINVAL);
+    assert_int_equal(pf_registry_set_value_policy(reg, 0, PF_VALUES_TRUNCATE),
+                     -EINVAL);
 }
 
 static void values_are_truncated_and_repaired(void **state)
@@ -261,9 +261,8 @@ static void values_are_truncated_and_repaired(void **state)
     pf_counter *a, *b;
     pf_family *f;
 
-    assert_int_equal(pf_counter_family_new(reg, "h_seen_total", "Seen.", one,
-                                           &f),
-                     0);
+    assert_int_equal(
+        pf_counter_family_new(reg, "h_seen_total", "Seen.", one, &f), 0);
     assert_int_equal(pf_registry_set_value_policy(
                          reg, 6, PF_VALUES_TRUNCATE | PF_VALUES_REPLACE),
                      0);
@@ -297,25 +296,20 @@ static void writer_applies_process_and_limits(void **state)
 
     assert_non_null(mkdtemp(dir));
     assert_int_equal(pf_config_new(&cfg), 0);
-    assert_int_equal(pf_config_set(cfg, "textfile", "directory", dir, NULL),
-                     0);
-    assert_int_equal(pf_config_set(cfg, "textfile", "file", "p.prom", NULL),
-                     0);
-    assert_int_equal(pf_config_set(cfg, "textfile", "interval", "1h", NULL),
-                     0);
+    assert_int_equal(pf_config_set(cfg, "textfile", "directory", dir, NULL), 0);
+    assert_int_equal(pf_config_set(cfg, "textfile", "file", "p.prom", NULL), 0);
+    assert_int_equal(pf_config_set(cfg, "textfile", "interval", "1h", NULL), 0);
     assert_int_equal(pf_config_set(cfg, "process", "program", "authd", NULL),
                      0);
     assert_int_equal(pf_config_set(cfg, "limits", "max_series", "2", NULL), 0);
     assert_int_equal(
         pf_config_set(cfg, "limits", "invalid_utf8", "replace", NULL), 0);
-    assert_int_equal(pf_config_set(cfg, "limits", "invalid_utf8", "maybe",
-                                   NULL),
-                     -EINVAL);
+    assert_int_equal(
+        pf_config_set(cfg, "limits", "invalid_utf8", "maybe", NULL), -EINVAL);
     assert_int_equal(pf_config_set(cfg, "limits", "max_series", "-1", NULL),
                      -EINVAL);
-    assert_int_equal(pf_counter_family_new(reg, "w_logins_total", "Logins.",
-                                           one, &f),
-                     0);
+    assert_int_equal(
+        pf_counter_family_new(reg, "w_logins_total", "Logins.", one, &f), 0);
     assert_int_equal(pf_writer_start(reg, cfg, &w), 0);
     assert_int_equal(pf_counter_inc_labels(f, "a", NULL), 0);
     assert_int_equal(pf_counter_inc_labels(f, "b\xff", NULL), 0);
@@ -325,8 +319,8 @@ static void writer_applies_process_and_limits(void **state)
     text = read_file(path);
     assert_non_null(text);
     assert_non_null(strstr(text, "\nprocess_threads{program=\"authd\"} "));
-    assert_non_null(strstr(text, "\npromfile_build_info{version=\""
-                                 PACKAGE_VERSION "\"} 1\n"));
+    assert_non_null(strstr(
+        text, "\npromfile_build_info{version=\"" PACKAGE_VERSION "\"} 1\n"));
     assert_non_null(strstr(text, "w_logins_total{user=\"b\xef\xbf\xbd\"} 1"));
     assert_non_null(strstr(
         text, "promfile_series_dropped_total{family=\"w_logins_total\"} 1"));
@@ -433,25 +427,26 @@ static void build_info_again_with_other_labels_fails(void **state)
     pf_registry *reg = *state;
     char *before;
 
-    assert_int_equal(
-        pf_build_info_register(reg, "mox", (const char *[]){"version", NULL},
-                               (const char *[]){"1", NULL}),
-        0);
+    assert_int_equal(pf_build_info_register(reg, "mox",
+                                            (const char *[]){"version", NULL},
+                                            (const char *[]){"1", NULL}),
+                     0);
     before = render_text(reg);
-    assert_int_equal(
-        pf_build_info_register(reg, "mox", (const char *[]){"revision", NULL},
-                               (const char *[]){"abc", NULL}),
-        -EEXIST);
-    assert_int_equal(pf_gauge_family_new(reg, "app_build_info", "Not build "
-                                                                 "info.",
+    assert_int_equal(pf_build_info_register(reg, "mox",
+                                            (const char *[]){"revision", NULL},
+                                            (const char *[]){"abc", NULL}),
+                     -EEXIST);
+    assert_int_equal(pf_gauge_family_new(reg, "app_build_info",
+                                         "Not build "
+                                         "info.",
                                          NULL, NULL),
                      0);
     assert_int_equal(pf_build_info_register(reg, "app", NULL, NULL), -EEXIST);
     /* Values are checked before anything changes. */
-    assert_int_equal(
-        pf_build_info_register(reg, "mox", (const char *[]){"version", NULL},
-                               (const char *[]){"a\rb", NULL}),
-        -EINVAL);
+    assert_int_equal(pf_build_info_register(reg, "mox",
+                                            (const char *[]){"version", NULL},
+                                            (const char *[]){"a\rb", NULL}),
+                     -EINVAL);
     assert_render(reg, before);
     free(before);
 }
@@ -470,8 +465,8 @@ static void dropped_counts_are_exempt_from_the_value_policy(void **state)
     assert_int_equal(pf_registry_set_value_policy(reg, 4, 0), 0);
     assert_int_equal(pf_counter_inc_labels(f, "a", NULL), 0);
     assert_int_equal(pf_counter_inc_labels(f, "b", NULL), -ENOSPC);
-    assert_int_equal(
-        pf_registry_set_value_policy(reg, 4, PF_VALUES_TRUNCATE), 0);
+    assert_int_equal(pf_registry_set_value_policy(reg, 4, PF_VALUES_TRUNCATE),
+                     0);
     assert_int_equal(pf_counter_inc_labels(f, "c", NULL), -ENOSPC);
     text = render_text(reg);
     assert_non_null(strstr(text, "promfile_series_dropped_total{family=\""
@@ -489,13 +484,14 @@ static void writer_limits_apply_only_the_keys_set(void **state)
 
     assert_non_null(mkdtemp(dir));
     /* Set in code: a truncation length. The file names only invalid_utf8. */
-    assert_int_equal(
-        pf_registry_set_value_policy(reg, 8, PF_VALUES_TRUNCATE), 0);
+    assert_int_equal(pf_registry_set_value_policy(reg, 8, PF_VALUES_TRUNCATE),
+                     0);
     snprintf(ini, sizeof(ini), "%s/p.ini", dir);
     f = fopen(ini, "w");
     assert_non_null(f);
-    fprintf(f, "[textfile]\ndirectory = %s\nfile = p.prom\ninterval = 1h\n"
-               "[limits]\ninvalid_utf8 = replace\n[labels]\nprogram = x\n",
+    fprintf(f,
+            "[textfile]\ndirectory = %s\nfile = p.prom\ninterval = 1h\n"
+            "[limits]\ninvalid_utf8 = replace\n[labels]\nprogram = x\n",
             dir);
     fclose(f);
     /* [labels] program clashes with the process metrics' label: refused,
@@ -503,8 +499,9 @@ static void writer_limits_apply_only_the_keys_set(void **state)
     assert_int_equal(pf_writer_start_ini(reg, ini, &err, &w), -EEXIST);
     f = fopen(ini, "w");
     assert_non_null(f);
-    fprintf(f, "[textfile]\ndirectory = %s\nfile = p.prom\ninterval = 1h\n"
-               "[limits]\ninvalid_utf8 = replace\n",
+    fprintf(f,
+            "[textfile]\ndirectory = %s\nfile = p.prom\ninterval = 1h\n"
+            "[limits]\ninvalid_utf8 = replace\n",
             dir);
     fclose(f);
     assert_int_equal(pf_writer_start_ini(reg, ini, &err, &w), 0);
@@ -515,7 +512,7 @@ static void writer_limits_apply_only_the_keys_set(void **state)
     test_remove_tree(dir);
 }
 
-#define T(name)                                                             \
+#define T(name)                                                                \
     cmocka_unit_test_setup_teardown(name, registry_setup, registry_teardown)
 
 int main(void)

@@ -67,9 +67,8 @@ static void render_escaping(void **state)
     assert_int_equal(pf_counter_inc_labels(f, "/z\xc3\xbcrich", /* zürich */
                                            "\xe6\x97\xa5\xe6\x9c\xac", NULL),
                      0);
-    assert_int_equal(pf_counter_inc_labels(f, "emoji", "\xf0\x9f\x93\xa7",
-                                           NULL),
-                     0);
+    assert_int_equal(
+        pf_counter_inc_labels(f, "emoji", "\xf0\x9f\x93\xa7", NULL), 0);
     assert_int_equal(pf_counter_inc_labels(f, "", "empty path", NULL), 0);
     assert_int_equal(pf_counter_inc_labels(f, "\\\\\"\"\n", "end", NULL), 0);
     text = render_text(reg);
@@ -83,9 +82,8 @@ static void add_numbers(pf_registry *reg)
     pf_counter *c;
     pf_family *g;
 
-    assert_int_equal(pf_counter_new(reg, "num_max_total",
-                                    "2^64-1, exactly.", &c),
-                     0);
+    assert_int_equal(
+        pf_counter_new(reg, "num_max_total", "2^64-1, exactly.", &c), 0);
     assert_int_equal(pf_counter_add_u64(c, UINT64_MAX), 0);
     assert_int_equal(pf_counter_new(reg, "num_big_total",
                                     "2^53+1: exact in 64 bits, not in a "
@@ -267,8 +265,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(render_auth_example, registry_setup,
                                         registry_teardown),
-        cmocka_unit_test_setup_teardown(render_auth_all_series,
-                                        registry_setup, registry_teardown),
+        cmocka_unit_test_setup_teardown(render_auth_all_series, registry_setup,
+                                        registry_teardown),
         cmocka_unit_test_setup_teardown(render_escaping, registry_setup,
                                         registry_teardown),
         cmocka_unit_test_setup_teardown(render_numbers, registry_setup,
@@ -279,8 +277,8 @@ int main(void)
                                         registry_teardown),
         cmocka_unit_test_setup_teardown(render_order_and_omissions,
                                         registry_setup, registry_teardown),
-        cmocka_unit_test_setup_teardown(render_constant_labels,
-                                        registry_setup, registry_teardown),
+        cmocka_unit_test_setup_teardown(render_constant_labels, registry_setup,
+                                        registry_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,9 +48,9 @@ static void make_bound(pf_registry *reg, pf_counter **bound, pf_gauge **level,
 {
     assert_int_equal(pf_counter_new(reg, "t_bound_total", "Bound.", bound), 0);
     assert_int_equal(pf_gauge_new(reg, "t_level", "Level.", level), 0);
-    assert_int_equal(pf_histogram_new(reg, "t_latency_seconds", "Lat.", NULL,
-                                      0, latency),
-                     0);
+    assert_int_equal(
+        pf_histogram_new(reg, "t_latency_seconds", "Lat.", NULL, 0, latency),
+        0);
 }
 
 static void *work(void *arg)
@@ -62,18 +62,17 @@ static void *work(void *arg)
     snprintf(id, sizeof(id), "w%d", w->id);
     /* Registration races with the renderer and with the other workers. */
     snprintf(name, sizeof(name), "t_worker%d_started_total", w->id);
-    assert_int_equal(pf_counter_new(sh->reg, name, "Started.",
-                                    &(pf_counter *){NULL}),
-                     0);
+    assert_int_equal(
+        pf_counter_new(sh->reg, name, "Started.", &(pf_counter *){NULL}), 0);
     pthread_barrier_wait(&sh->start);
     for (int i = 0; i < ITERATIONS; i++) {
         assert_int_equal(pf_counter_inc(sh->bound), 0);
         assert_int_equal(pf_gauge_add(sh->level, 1.0), 0);
         assert_int_equal(pf_histogram_observe(sh->latency, 0.5), 0);
         /* Existing series, found without a lock. */
-        assert_int_equal(pf_counter_inc_labels(sh->lookups,
-                                               i % 2 ? "odd" : "even", NULL),
-                         0);
+        assert_int_equal(
+            pf_counter_inc_labels(sh->lookups, i % 2 ? "odd" : "even", NULL),
+            0);
         if (i % CREATE_EVERY == 0) {
             snprintf(n, sizeof(n), "%d", i);
             assert_int_equal(pf_counter_inc_labels(sh->created, id, n, NULL),
@@ -165,9 +164,8 @@ static void threads_update_create_and_render(void **state)
     assert_int_equal(pf_counter_family_new(sh.reg, "t_lookups_total",
                                            "Lookups.", parity, &sh.lookups),
                      0);
-    assert_int_equal(pf_gauge_family_new(sh.reg, "t_churn", "Churn.", one,
-                                         &sh.churn),
-                     0);
+    assert_int_equal(
+        pf_gauge_family_new(sh.reg, "t_churn", "Churn.", one, &sh.churn), 0);
     assert_int_equal(pf_counter_inc_labels(sh.lookups, "odd", NULL), 0);
     assert_int_equal(pf_counter_inc_labels(sh.lookups, "even", NULL), 0);
     assert_int_equal(pthread_barrier_init(&sh.start, NULL, WORKERS + 1), 0);
@@ -207,11 +205,11 @@ static void threads_update_create_and_render(void **state)
     }
     /* Every created series exists once with the value 1. */
     assert_int_equal(pf__family_nseries(sh.created),
-                     WORKERS * ((ITERATIONS + CREATE_EVERY - 1) /
-                                CREATE_EVERY));
+                     WORKERS *
+                         ((ITERATIONS + CREATE_EVERY - 1) / CREATE_EVERY));
     for (size_t i = 0; i < pf__family_nseries(sh.created); i++)
-        assert_int_equal(
-            pf__counter_count(pf__family_series_at(sh.created, i)), 1);
+        assert_int_equal(pf__counter_count(pf__family_series_at(sh.created, i)),
+                         1);
     /* Every worker's family got registered exactly once. */
     for (int i = 0; i < WORKERS; i++) {
         char name[64];
@@ -237,8 +235,7 @@ static void threads_register_the_same_family_once(void **state)
     void *got[4];
 
     for (int i = 0; i < 4; i++)
-        assert_int_equal(pthread_create(&t[i], NULL, register_same, *state),
-                         0);
+        assert_int_equal(pthread_create(&t[i], NULL, register_same, *state), 0);
     for (int i = 0; i < 4; i++)
         assert_int_equal(pthread_join(t[i], &got[i]), 0);
     for (int i = 1; i < 4; i++)
@@ -345,13 +342,10 @@ static void threads_updates_never_wait_for_the_writer(void **state)
      * this thread; its own thread sleeps for the hour. */
     assert_non_null(mkdtemp(dir));
     assert_int_equal(pf_config_new(&cfg), 0);
-    assert_int_equal(pf_config_set(cfg, "textfile", "directory", dir, NULL),
-                     0);
-    assert_int_equal(pf_config_set(cfg, "textfile", "file", "nowait.prom",
-                                   NULL),
-                     0);
-    assert_int_equal(pf_config_set(cfg, "textfile", "interval", "1h", NULL),
-                     0);
+    assert_int_equal(pf_config_set(cfg, "textfile", "directory", dir, NULL), 0);
+    assert_int_equal(
+        pf_config_set(cfg, "textfile", "file", "nowait.prom", NULL), 0);
+    assert_int_equal(pf_config_set(cfg, "textfile", "interval", "1h", NULL), 0);
     assert_int_equal(pf_writer_start(u.reg, cfg, &w), 0);
     pf_config_free(cfg);
 
@@ -396,7 +390,7 @@ static void threads_updates_never_wait_for_the_writer(void **state)
     test_remove_tree(dir);
 }
 
-#define T(name)                                                             \
+#define T(name)                                                                \
     cmocka_unit_test_setup_teardown(name, registry_setup, registry_teardown)
 
 /* ---- fork() (issue 12, item 12) ------------------------------------------ */
@@ -461,9 +455,8 @@ static void threads_fork_while_creating(void **state)
     churner c = {.reg = *state};
     pthread_t t;
 
-    assert_int_equal(pf_counter_family_new(c.reg, "t_churn_total", "C.",
-                                           labels, &c.fam),
-                     0);
+    assert_int_equal(
+        pf_counter_family_new(c.reg, "t_churn_total", "C.", labels, &c.fam), 0);
     assert_int_equal(pthread_create(&t, NULL, churn, &c), 0);
     for (int i = 0; i < 50; i++) {
         int status;

@@ -51,9 +51,8 @@ int main(int argc, char **argv)
         return 2;
     }
     series = calloc((size_t)nseries, sizeof(*series));
-    if (!series ||
-        pf_counter_family_new(NULL, "load_requests_total", "Requests.",
-                              labels, &f) < 0)
+    if (!series || pf_counter_family_new(NULL, "load_requests_total",
+                                         "Requests.", labels, &f) < 0)
         return 1;
     for (long i = 0; i < nseries; i++) {
         snprintf(a, sizeof(a), "s%ld", i % 7);

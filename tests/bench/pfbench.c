@@ -88,10 +88,9 @@ static void w1(long n)
     pf_counter *c;
     double t0, t1;
 
-    check("family", pf_counter_family_new(NULL, "bench_w1_total", "W1.",
-                                          labels3, &f));
-    check("child",
-          pf_counter_with_labels(f, &c, "imap", "plain", "ok", NULL));
+    check("family",
+          pf_counter_family_new(NULL, "bench_w1_total", "W1.", labels3, &f));
+    check("child", pf_counter_with_labels(f, &c, "imap", "plain", "ok", NULL));
     t0 = now_ns();
     for (long i = 0; i < n; i++)
         pf_counter_inc(c);
@@ -156,17 +155,16 @@ static void w3(const char *workload, long n)
     int diff = strcmp(workload, "w3diff") == 0;
 
     if (sharded)
-        check("family",
-              pf_counter_family_new_sharded(NULL, "bench_w3_total", "W3.",
-                                            labels3, &f));
+        check("family", pf_counter_family_new_sharded(NULL, "bench_w3_total",
+                                                      "W3.", labels3, &f));
     else
         check("family", pf_counter_family_new(NULL, "bench_w3_total", "W3.",
                                               labels3, &f));
     pthread_barrier_init(&start, NULL, 3);
     for (int i = 0; i < 2; i++) {
-        check("child", pf_counter_with_labels(f, &a[i].c, "imap", "plain",
-                                              diff && i ? "error" : "ok",
-                                              NULL));
+        check("child",
+              pf_counter_with_labels(f, &a[i].c, "imap", "plain",
+                                     diff && i ? "error" : "ok", NULL));
         a[i].n = n;
         a[i].start = &start;
         pthread_create(&t[i], NULL, w3_thread, &a[i]);
@@ -260,8 +258,8 @@ static pf_registry *make_w5(double *create_ms)
     pf_family *f;
 
     check("registry", pf_registry_new(&reg));
-    check("family", pf_counter_family_new(reg, "bench_w5_total", "W5.",
-                                          labels3, &f));
+    check("family",
+          pf_counter_family_new(reg, "bench_w5_total", "W5.", labels3, &f));
     *create_ms = create_series(f, W5_SERIES, 1);
     return reg;
 }
@@ -379,19 +377,19 @@ static void latency(long n, int writing, int inc)
     double pct[4] = {0.5, 0.99, 0.999, 1.0}, val[4] = {0};
 
     reg = make_w5(&create_ms);
-    check("family", pf_counter_family_new(reg, "bench_lat_total", "Lat.",
-                                          NULL, &f));
+    check("family",
+          pf_counter_family_new(reg, "bench_lat_total", "Lat.", NULL, &f));
     check("child", pf_counter_with(f, NULL, &c));
     /* The library's own writer (a buffer kept between writes), with an
      * interval of an hour: the thread below does the writing. */
     check("config", pf_config_new(&cfg));
-    check("config", pf_config_set(cfg, "textfile", "directory", "/dev/shm",
-                                  NULL));
-    check("config", pf_config_set(cfg, "textfile", "file",
-                                  "pfbench-lat.prom", NULL));
+    check("config",
+          pf_config_set(cfg, "textfile", "directory", "/dev/shm", NULL));
+    check("config",
+          pf_config_set(cfg, "textfile", "file", "pfbench-lat.prom", NULL));
     check("config", pf_config_set(cfg, "textfile", "interval", "1h", NULL));
-    check("config", pf_config_set(cfg, "textfile", "remove_on_exit", "yes",
-                                  NULL));
+    check("config",
+          pf_config_set(cfg, "textfile", "remove_on_exit", "yes", NULL));
     check("writer", pf_writer_start(reg, cfg, &a.w));
     pf_config_free(cfg);
     /* What two clock readings cost, to subtract. */
@@ -441,10 +439,11 @@ static void latency(long n, int writing, int inc)
     snprintf(extra, sizeof(extra),
              "file_writes=%ld p50_ns=%.0f p99_ns=%.0f p999_ns=%.0f "
              "max_ns=%.0f over_1us=%ld over_100us=%ld clock_overhead_ns=%.0f",
-             a.writes, val[0], val[1], val[2], val[3], over1us, over,
-             overhead);
-    result(!inc ? "latencynop" : writing ? "latency" : "latencyidle", n,
-           val[0], extra);
+             a.writes, val[0], val[1], val[2], val[3], over1us, over, overhead);
+    result(!inc      ? "latencynop"
+           : writing ? "latency"
+                     : "latencyidle",
+           n, val[0], extra);
     pf_registry_free(reg);
 }
 
@@ -462,8 +461,7 @@ static void fork_cost(long n)
     if (!ms)
         die("calloc", -ENOMEM);
     check("registry", pf_registry_new(&reg));
-    for (size_t k = 0, made = 0; k < sizeof(counts) / sizeof(counts[0]);
-         k++) {
+    for (size_t k = 0, made = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
         char extra[64];
 
         for (; made < (size_t)counts[k]; made++) {
@@ -485,8 +483,8 @@ static void fork_cost(long n)
             ms[i] = (now_ns() - t0) / 1e6;
         }
         qsort(ms, (size_t)n, sizeof(*ms), cmp_double);
-        snprintf(extra, sizeof(extra), "families=%ld median_ms=%.3f",
-                 counts[k], ms[n / 2]);
+        snprintf(extra, sizeof(extra), "families=%ld median_ms=%.3f", counts[k],
+                 ms[n / 2]);
         result("fork", n, ms[n / 2] * 1e6, extra);
     }
     pf_registry_free(reg);
