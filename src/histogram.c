@@ -220,7 +220,7 @@ int pf_histogram_with_labels(pf_family *fam, pf_histogram **ret, ...)
 }
 
 /* Record v in s. */
-static void observe(pf_series *s, double v)
+static inline PF_ALWAYS_INLINE void observe(pf_series *s, double v)
 {
     const pf_series_ext *x = pf__series_ext(s);
     const pf_family *f = x->fam;
