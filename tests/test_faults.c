@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fault injection on every system call of the write path (pf__sys, see
- * pf-internal.h): EIO, ENOSPC, EDQUOT, EINTR, EACCES and EROFS on
+ * writer.h): EIO, ENOSPC, EDQUOT, EINTR, EACCES and EROFS on
  * open_dir, openat, fchmod, write, fsync, close and renameat, and short
  * writes, through pf_registry_write_textfile() and through a writer's
  * pf_writer_flush(). For each one:

@@ -408,6 +408,36 @@ static void writer_remove_on_exit_and_labels(void **state)
     assert_int_equal(errno, ENOENT);
 }
 
+static int unlinkat_refused(int dfd, const char *name, int flags)
+{
+    UNUSED(dfd);
+    UNUSED(name);
+    UNUSED(flags);
+    errno = EACCES;
+    return -1;
+}
+
+/* The removal at stop goes through pf__sys like every system call of the
+ * writer (issue 13): its failure is stop's result, and the file stays. */
+static void writer_remove_on_exit_failure_is_reported(void **state)
+{
+    fixture *fx = *state;
+    pf_config *cfg = config_for(fx, "1h");
+    pf_sys saved = pf__sys;
+    char path[256];
+    pf_writer *w;
+
+    assert_int_equal(
+        pf_config_set(cfg, "textfile", "remove_on_exit", "yes", NULL), 0);
+    assert_int_equal(pf_writer_start(fx->reg, cfg, &w), 0);
+    pf_config_free(cfg);
+    pf__sys.unlinkat = unlinkat_refused;
+    assert_int_equal(pf_writer_stop(w), -EACCES);
+    pf__sys = saved;
+    snprintf(path, sizeof(path), "%s/app.prom", fx->dir);
+    assert_int_equal(access(path, F_OK), 0);
+}
+
 static void writer_label_conflict_fails_with_line(void **state)
 {
     fixture *fx = *state;
@@ -1116,6 +1146,7 @@ int main(void)
         T(writer_writes_at_start_flush_and_stop),
         T(writer_rewrites_every_interval),
         T(writer_remove_on_exit_and_labels),
+        T(writer_remove_on_exit_failure_is_reported),
         T(writer_label_conflict_fails_with_line),
         T(writer_reports_and_recovers),
         T(writer_removes_only_its_leftovers),
