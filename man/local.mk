@@ -16,6 +16,7 @@ dist_man_MANS = \
 	man/pf_histogram_new.3 \
 	man/pf_process_metrics_register.3 \
 	man/pf_registry_new.3 \
+	man/pf_registry_new_shared.3 \
 	man/pf_registry_render.3 \
 	man/pf_registry_set_max_series.3 \
 	man/pf_registry_write_textfile.3 \
@@ -47,6 +48,7 @@ dist_man_MANS = \
 	man/pf_gauge_dec.3 \
 	man/pf_gauge_dec_labels.3 \
 	man/pf_gauge_family_new.3 \
+	man/pf_gauge_family_new_mode.3 \
 	man/pf_gauge_func_new.3 \
 	man/pf_gauge_inc.3 \
 	man/pf_gauge_inc_labels.3 \
@@ -68,6 +70,9 @@ dist_man_MANS = \
 	man/pf_registry_freep.3 \
 	man/pf_registry_render_file.3 \
 	man/pf_registry_set_label.3 \
+	man/pf_registry_attach_fd.3 \
+	man/pf_registry_shared_fd.3 \
+	man/pf_registry_worker.3 \
 	man/pf_registry_set_value_policy.3 \
 	man/pf_version.3 \
 	man/pf_writer_flush.3 \

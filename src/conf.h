@@ -37,6 +37,13 @@ struct pf_config {
     size_t max_series;
     size_t max_label_len;
     bool replace_invalid;
+    /* [shared]: the region of pf_registry_new_shared() (shared.h). */
+    char *shared_path; /* NULL: anonymous */
+    size_t shared_workers;
+    size_t shared_series;
+    size_t shared_cells; /* 0: 4 per series */
+    size_t shared_bytes; /* 0: 64 per series */
+    unsigned shared_mode;
     char *source; /* the ini file loaded last, or NULL */
     void (*err_fn)(int err, void *arg);
     void *err_arg;

@@ -98,6 +98,7 @@ static void config_clear(pf_config *cfg)
     pf__free(cfg->file);
     pf__free(cfg->source);
     pf__free(cfg->program);
+    pf__free(cfg->shared_path);
     labels_clear(cfg);
     memset(cfg, 0, sizeof(*cfg));
 }
@@ -149,7 +150,13 @@ int pf__config_copy(const pf_config *src, pf_config *dst)
     dst->replace_invalid = src->replace_invalid;
     dst->err_fn = src->err_fn;
     dst->err_arg = src->err_arg;
-    if (dup_or_null(src->directory, &dst->directory) < 0 ||
+    dst->shared_workers = src->shared_workers;
+    dst->shared_series = src->shared_series;
+    dst->shared_cells = src->shared_cells;
+    dst->shared_bytes = src->shared_bytes;
+    dst->shared_mode = src->shared_mode;
+    if (dup_or_null(src->shared_path, &dst->shared_path) < 0 ||
+        dup_or_null(src->directory, &dst->directory) < 0 ||
         dup_or_null(src->file, &dst->file) < 0 ||
         dup_or_null(src->source, &dst->source) < 0 ||
         dup_or_null(src->program, &dst->program) < 0)
@@ -350,7 +357,7 @@ static int set_label(pf_config *cfg, const char *name, const char *value,
  * [labels] is the one section with no fixed keys. */
 
 enum kind {
-    K_DIRECTORY, /* char *: a path */
+    K_PATH, /* char *: a path, not empty */
     K_FILE,      /* char *: a .prom name */
     K_DURATION,  /* uint64_t: ms, PF_INTERVAL_MIN_MS to _MAX_MS */
     K_MODE,      /* unsigned: octal, readable, <= 0777 */
@@ -367,26 +374,35 @@ static const struct key {
     size_t offset;    /* of the field in pf_config */
     unsigned limit;   /* the PF_LIMIT_* bit the key sets, if any */
     const char *dflt; /* the default, as written in a file; NULL: none */
+    uint64_t min, max; /* K_COUNT: the range; 0, 0: up to 1e12 */
 } keys[] = {
-    {"textfile", "directory", K_DIRECTORY, offsetof(pf_config, directory), 0,
-     NULL},
-    {"textfile", "file", K_FILE, offsetof(pf_config, file), 0, NULL},
-    {"textfile", "interval", K_DURATION, offsetof(pf_config, interval_ms), 0,
-     "15s"},
-    {"textfile", "mode", K_MODE, offsetof(pf_config, mode), 0, "0644"},
-    {"textfile", "fsync", K_BOOL, offsetof(pf_config, fsync), 0, "true"},
-    {"textfile", "fsync_directory", K_BOOL, offsetof(pf_config, fsync_dir), 0,
-     "false"},
-    {"textfile", "remove_on_exit", K_BOOL, offsetof(pf_config, remove_on_exit),
-     0, "false"},
-    {"process", "enabled", K_BOOL, offsetof(pf_config, process), 0, "true"},
-    {"process", "program", K_PROGRAM, offsetof(pf_config, program), 0, NULL},
-    {"limits", "max_series", K_COUNT, offsetof(pf_config, max_series),
-     PF_LIMIT_SERIES, "100000"},
-    {"limits", "max_label_value_length", K_COUNT,
-     offsetof(pf_config, max_label_len), PF_LIMIT_LENGTH, "0"},
-    {"limits", "invalid_utf8", K_UTF8, offsetof(pf_config, replace_invalid),
-     PF_LIMIT_UTF8, "refuse"},
+#define KEY(sec, name, kind, field, limit, dflt)                           \
+    {sec, name, kind, offsetof(pf_config, field), limit, dflt, 0, 0}
+#define COUNT(sec, name, field, limit, dflt, min, max)                     \
+    {sec, name, K_COUNT, offsetof(pf_config, field), limit, dflt, min, max}
+    KEY("textfile", "directory", K_PATH, directory, 0, NULL),
+    KEY("textfile", "file", K_FILE, file, 0, NULL),
+    KEY("textfile", "interval", K_DURATION, interval_ms, 0, "15s"),
+    KEY("textfile", "mode", K_MODE, mode, 0, "0644"),
+    KEY("textfile", "fsync", K_BOOL, fsync, 0, "true"),
+    KEY("textfile", "fsync_directory", K_BOOL, fsync_dir, 0, "false"),
+    KEY("textfile", "remove_on_exit", K_BOOL, remove_on_exit, 0, "false"),
+    KEY("process", "enabled", K_BOOL, process, 0, "true"),
+    KEY("process", "program", K_PROGRAM, program, 0, NULL),
+    COUNT("limits", "max_series", max_series, PF_LIMIT_SERIES, "100000", 0,
+          0),
+    COUNT("limits", "max_label_value_length", max_label_len, PF_LIMIT_LENGTH,
+          "0", 0, 0),
+    KEY("limits", "invalid_utf8", K_UTF8, replace_invalid, PF_LIMIT_UTF8,
+        "refuse"),
+    KEY("shared", "path", K_PATH, shared_path, 0, NULL),
+    COUNT("shared", "workers", shared_workers, 0, "64", 1, 4096),
+    COUNT("shared", "series", shared_series, 0, "10000", 1, 16777216),
+    COUNT("shared", "cells", shared_cells, 0, "0", 0, 268435456),
+    COUNT("shared", "bytes", shared_bytes, 0, "0", 0, 1073741824),
+    KEY("shared", "mode", K_MODE, shared_mode, 0, "0600"),
+#undef KEY
+#undef COUNT
 };
 #define NKEYS PF_ARRAY_SIZE(keys)
 _Static_assert(NKEYS <= 32, "the duplicate check keeps a bit per key");
@@ -453,13 +469,13 @@ static int set_key(pf_config *cfg, const struct key *k, const char *value,
     void *field = (char *)cfg + k->offset;
 
     switch (k->kind) {
-    case K_DIRECTORY:
+    case K_PATH:
         if (!*value) {
-            snprintf(why, wsz, "directory is empty");
+            snprintf(why, wsz, "%s is empty", k->name);
             return -EINVAL;
         }
         if (strlen(value) >= PATH_MAX) {
-            snprintf(why, wsz, "directory is too long");
+            snprintf(why, wsz, "%s is too long", k->name);
             return -EINVAL;
         }
         return set_string(field, value);
@@ -524,9 +540,20 @@ static int set_key(pf_config *cfg, const struct key *k, const char *value,
         return 0;
     case K_COUNT:
         if (parse_count(value, field) < 0) {
-            snprintf(why, wsz,
-                     "%s \"%.40s\" is not a whole number (0 for no limit)",
-                     k->name, value);
+            if (k->max)
+                snprintf(why, wsz, "%s \"%.40s\" is not a whole number",
+                         k->name, value);
+            else
+                snprintf(why, wsz,
+                         "%s \"%.40s\" is not a whole number (0 for no "
+                         "limit)",
+                         k->name, value);
+            return -EINVAL;
+        }
+        if (k->max && (*(size_t *)field < k->min || *(size_t *)field > k->max)) {
+            snprintf(why, wsz, "%s %.40s is not between %llu and %llu",
+                     k->name, value, (unsigned long long)k->min,
+                     (unsigned long long)k->max);
             return -EINVAL;
         }
         return 0;

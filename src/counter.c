@@ -65,13 +65,26 @@ static inline _Atomic uint64_t *my_shard(pf_series *s)
                 ->shards[((slot - 1) & (pf__nshards - 1)) * PF_SHARD_STRIDE];
 }
 
+/* The region of a shared series. */
+static const pf_shared *region(const pf_series *s)
+{
+    return pf__series_ext(s)->fam->shared;
+}
+
 uint64_t pf__counter_count(const pf_series *s)
 {
-    uint64_t n =
-        atomic_load_explicit(&s->v.counter.count, memory_order_relaxed);
+    uint32_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
+    uint64_t n;
 
-    if (atomic_load_explicit(&s->state, memory_order_relaxed) &
-        PF_SERIES_SHARDED) {
+    if (st & PF_SERIES_SHARED) {
+        /* The daemon's total: every slot's count. */
+        const pf_shared *sh = region(s);
+
+        return pf__shared_sum_u64(sh,
+                                  pf__shared_cell_index(sh, s->v.shared.cell));
+    }
+    n = atomic_load_explicit(&s->v.counter.count, memory_order_relaxed);
+    if (st & PF_SERIES_SHARDED) {
         _Atomic uint64_t *shards = pf__series_ext(s)->shards;
 
         for (unsigned i = 0; i < pf__nshards; i++)
@@ -83,17 +96,38 @@ uint64_t pf__counter_count(const pf_series *s)
 
 double pf__counter_fraction(const pf_series *s)
 {
+    if (atomic_load_explicit(&s->state, memory_order_relaxed) &
+        PF_SERIES_SHARED) {
+        const pf_shared *sh = region(s);
+
+        return pf__shared_sum_double(
+            sh, pf__shared_cell_index(sh, s->v.shared.cell) + 1);
+    }
     return pf__u2d(
         atomic_load_explicit(&s->v.counter.fraction, memory_order_relaxed));
 }
 
+/* Where the fraction of s is added: its own, or this process's cell. */
+static inline _Atomic uint64_t *fraction_of(pf_series *s)
+{
+    if (atomic_load_explicit(&s->state, memory_order_relaxed) &
+        PF_SERIES_SHARED)
+        return s->v.shared.cell + 1;
+    return &s->v.counter.fraction;
+}
+
 static inline void count_add(pf_series *s, uint64_t n)
 {
-    if (PF_UNLIKELY(atomic_load_explicit(&s->state, memory_order_relaxed) &
-                    PF_SERIES_SHARDED))
-        atomic_fetch_add_explicit(my_shard(s), n, memory_order_relaxed);
+    uint32_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
+
+    if (PF_LIKELY(!(st & (PF_SERIES_SHARDED | PF_SERIES_SHARED))))
+        atomic_fetch_add_explicit(&s->v.counter.count, n,
+                                  memory_order_relaxed);
+    else if (st & PF_SERIES_SHARED)
+        /* This process's own cell: no other process writes it. */
+        atomic_fetch_add_explicit(s->v.shared.cell, n, memory_order_relaxed);
     else
-        atomic_fetch_add_explicit(&s->v.counter.count, n, memory_order_relaxed);
+        atomic_fetch_add_explicit(my_shard(s), n, memory_order_relaxed);
 }
 
 void pf__counter_add_count(pf_series *s, uint64_t n)
@@ -114,6 +148,8 @@ static int counter_family(pf_registry *reg, const char *name, const char *help,
         .labels = labels,
     };
 
+    /* In a shared registry each process counts in cells of its own: the
+     * shards are not needed there (registry.c drops them). */
     if (sharded) {
         pf__shards_init();
         spec.nshards = pf__nshards;
@@ -205,7 +241,7 @@ static void add_value(pf_series *s, double v)
     if (v < 18446744073709551616.0 && v == floor(v))
         count_add(s, (uint64_t)v);
     else
-        pf__atomic_add_double(&s->v.counter.fraction, v);
+        pf__atomic_add_double(fraction_of(s), v);
 }
 
 int pf_counter_add(pf_counter *c, double v)

@@ -129,12 +129,22 @@ static void series_reset(const pf_family *f, pf_series *s)
                               0, memory_order_relaxed);
 }
 
-/* Check k's values and the limits; returns the bytes of the values as
- * stored, or a negative errno. Under f->mu. */
-static long check_new(pf_family *f, const pf_key *k, size_t idx)
+/* The bytes of k's values as stored, NULs included. */
+static size_t values_len(const pf_family *f, const pf_key *k)
+{
+    size_t vlen = f->nlabels;
+
+    for (size_t i = 0; i < f->nlabels; i++)
+        vlen += k->len[i];
+    return vlen;
+}
+
+/* Check k's values and the limit for a series at creation index idx.
+ * Returns 0 or a negative errno with a message. */
+static int check_new(pf_family *f, const pf_key *k, size_t idx)
 {
     size_t maxlen = f->internal ? 0 : atomic_load(&f->policy->value_max_len);
-    size_t vlen = f->nlabels, limit;
+    size_t limit;
 
     for (size_t i = 0; i < f->nlabels; i++) {
         int r = pf__check_label_value(k->v[i], k->len[i]);
@@ -146,9 +156,8 @@ static long check_new(pf_family *f, const pf_key *k, size_t idx)
                            "label value %zu of \"%.60s\" is longer than "
                            "%zu bytes",
                            i + 1, f->name, maxlen);
-        vlen += k->len[i];
     }
-    if (vlen > UINT32_MAX)
+    if (values_len(f, k) > UINT32_MAX)
         return pf__err(-EINVAL, "label values are too long");
     /* Creation indexes are kept in 32 bits (pf_series.next). */
     if (idx >= UINT32_MAX - 1)
@@ -160,7 +169,22 @@ static long check_new(pf_family *f, const pf_key *k, size_t idx)
                        "family \"%.60s\" has reached its limit of %zu "
                        "series; the new one is dropped",
                        f->name, limit);
-    return (long)vlen;
+    return 0;
+}
+
+int pf__series_check_new(pf_family *f, const pf_key *k)
+{
+    int r = check_new(f, k, pf__family_nseries(f));
+
+    if (r == -ENOSPC)
+        pf__family_count_drop(f);
+    return r;
+}
+
+void pf__family_count_drop(pf_family *f)
+{
+    atomic_fetch_add_explicit(f->dropped_cell ? f->dropped_cell : &f->dropped,
+                              1, memory_order_relaxed);
 }
 
 /* Make room for one more series in the table. Under f->mu. */
@@ -181,25 +205,29 @@ static int table_reserve(pf_family *f, size_t idx)
     return 0;
 }
 
-static int series_create(pf_family *f, const pf_key *k, pf_series **ret)
+/* Create the series of k: its cells in the arena, or, with `cell`, those
+ * of the shared region from there on (record rec). Under f->mu; the
+ * values are checked. */
+static int series_create(pf_family *f, const pf_key *k,
+                         _Atomic uint64_t *cell, const pf_rec *rec,
+                         pf_series **ret)
 {
     size_t idx = atomic_load_explicit(&f->nseries, memory_order_relaxed);
-    bool has_ext = f->ncells || f->nshards;
+    size_t vlen = values_len(f, k), ncells = cell ? 0 : f->ncells;
+    /* A shared series always has the extension: its family leads to the
+     * region, for the values of every process. */
+    bool has_ext = ncells || f->nshards || cell;
     size_t ext = has_ext ? sizeof(pf_series_ext) : 0, off, size;
-    long vlen = check_new(f, k, idx);
     pf_series *s;
     char *p;
 
-    if (vlen < 0)
-        return (int)vlen;
     /* Make room first, so that nothing can fail once the series exists:
      * no half-created series is ever visible. */
     if (!list_reserve(f, idx) || table_reserve(f, idx) < 0)
         return -ENOMEM;
     /* Cells follow the values, 8-byte aligned. */
-    off = (sizeof(*s) + (size_t)vlen + 7) & ~(size_t)7;
-    size = f->ncells ? off + f->ncells * sizeof(uint64_t)
-                     : sizeof(*s) + (size_t)vlen;
+    off = (sizeof(*s) + vlen + 7) & ~(size_t)7;
+    size = ncells ? off + ncells * sizeof(uint64_t) : sizeof(*s) + vlen;
     p = arena_alloc(f, ext + size);
     if (!p)
         return -ENOMEM;
@@ -208,17 +236,23 @@ static int series_create(pf_family *f, const pf_key *k, pf_series **ret)
         pf_series_ext *x = pf__series_ext(s);
 
         x->fam = f;
-        if (f->ncells)
+        if (ncells)
             x->cells = (_Atomic uint64_t *)(void *)((char *)s + off);
-        if (f->nshards) {
-            /* Each shard on a cache line of its own. If this fails, the
-             * series above stays unused in the arena until the family
-             * goes. */
-            x->shards = arena_alloc(f, (size_t)f->nshards * PF_CACHELINE);
-            if (!x->shards)
-                return -ENOMEM;
-            atomic_init(&s->state, PF_SERIES_SHARDED);
-        }
+        else if (cell && f->ncells)
+            x->cells = cell;
+    }
+    if (cell) {
+        s->v.shared.cell = cell;
+        s->v.shared.rec = rec;
+        atomic_init(&s->state, PF_SERIES_SHARED);
+    } else if (f->nshards) {
+        /* Each shard on a cache line of its own. If this fails, the series
+         * above stays unused in the arena until the family goes. */
+        pf__series_ext(s)->shards =
+            arena_alloc(f, (size_t)f->nshards * PF_CACHELINE);
+        if (!pf__series_ext(s)->shards)
+            return -ENOMEM;
+        atomic_init(&s->state, PF_SERIES_SHARDED);
     }
     s->hash = k->hash;
     s->vlen = (uint32_t)vlen;
@@ -233,6 +267,27 @@ static int series_create(pf_family *f, const pf_key *k, pf_series **ret)
     list_publish(f, idx, s);
     *ret = s;
     return 0;
+}
+
+int pf__series_add_shared(pf_family *f, const pf_key *k,
+                          _Atomic uint64_t *cell, const pf_rec *rec,
+                          pf_series **ret)
+{
+    pf_series *s;
+    int r;
+
+    /* The caller is in a fork section already: sections do not nest. */
+    pthread_mutex_lock(&f->mu);
+    s = pf__table_find(atomic_load_explicit(&f->table, memory_order_relaxed),
+                       k, f->nlabels);
+    if (s) {
+        *ret = s;
+        r = 0;
+    } else {
+        r = series_create(f, k, cell, rec, ret);
+    }
+    pthread_mutex_unlock(&f->mu);
+    return r;
 }
 
 /* ---- The value policy ---------------------------------------------------
@@ -295,38 +350,64 @@ static void apply_policy(const pf_family *f, const pf_key *k, size_t max,
     pf__key_end(out, h);
 }
 
-int pf__series_get_slow(pf_family *f, const pf_key *k, pf_series **ret)
+const pf_key *pf__series_policy(const pf_family *f, const pf_key *k,
+                                pf_key *out, char *buf, size_t size,
+                                char **heap)
 {
     size_t max = atomic_load(&f->policy->value_max_len);
     unsigned flags = atomic_load(&f->policy->value_flags);
-    char stack[POLICY_STACK], *buf = NULL;
+    size_t room;
+
+    *heap = NULL;
+    if (f->internal)
+        return k;
+    for (size_t i = 0; i < f->nlabels; i++)
+        if (needs_policy(max, flags, k->v[i], k->len[i]))
+            goto repair;
+    return k;
+repair:
+    room = policy_room(f, k, max, flags);
+    if (room > size) {
+        buf = *heap = pf__malloc(room);
+        if (!buf)
+            return NULL;
+    }
+    apply_policy(f, k, max, flags, buf, out);
+    return out;
+}
+
+int pf__series_get_slow(pf_family *f, const pf_key *k, pf_series **ret)
+{
+    char stack[POLICY_STACK], *heap;
     pf_key fixed;
     pf_table *t;
     pf_series *s;
     int r = 0;
 
-    for (size_t i = 0; i < f->nlabels && !f->internal; i++) {
-        size_t room;
-
-        if (!needs_policy(max, flags, k->v[i], k->len[i]))
-            continue;
-        room = policy_room(f, k, max, flags);
-        buf = room <= sizeof(stack) ? stack : pf__malloc(room);
-        if (!buf)
-            return -ENOMEM;
-        apply_policy(f, k, max, flags, buf, &fixed);
-        k = &fixed;
+    k = pf__series_policy(f, k, &fixed, stack, sizeof(stack), &heap);
+    if (!k)
+        return -ENOMEM;
+    if (k == &fixed) {
         /* The repaired form may exist: that lookup takes no lock. */
         t = atomic_load_explicit(&f->table, memory_order_acquire);
         s = pf__table_find(t, k, f->nlabels);
-        if (s && !(atomic_load_explicit(&s->state, memory_order_acquire) &
-                   PF_SERIES_DELETED)) {
-            if (buf != stack)
-                pf__free(buf);
-            *ret = s;
-            return 0;
+        if (s) {
+            uint32_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+
+            if (!(st & (PF_SERIES_DELETED | PF_SERIES_SHARED)) ||
+                (st == PF_SERIES_SHARED && !pf__series_shared_deleted(s))) {
+                pf__free(heap);
+                *ret = s;
+                return 0;
+            }
         }
-        break;
+    }
+    /* A shared family's series are made under the region's lock, once
+     * the other processes' are known (registry.c). */
+    if (f->shared) {
+        r = f->shared_create(f, k, ret);
+        pf__free(heap);
+        return r;
     }
     pf__lock(&f->mu);
     t = atomic_load_explicit(&f->table, memory_order_relaxed);
@@ -342,13 +423,15 @@ int pf__series_get_slow(pf_family *f, const pf_key *k, pf_series **ret)
         }
         *ret = s;
     } else {
-        r = series_create(f, k, ret);
+        r = check_new(f, k, atomic_load_explicit(&f->nseries,
+                                                 memory_order_relaxed));
+        if (r == 0)
+            r = series_create(f, k, NULL, NULL, ret);
     }
     pf__unlock(&f->mu);
-    if (buf != stack)
-        pf__free(buf);
+    pf__free(heap);
     if (r == -ENOSPC)
-        atomic_fetch_add_explicit(&f->dropped, 1, memory_order_relaxed);
+        pf__family_count_drop(f);
     return r;
 }
 
@@ -435,6 +518,29 @@ int pf__series_cmp(const pf_series *x, const pf_series *y)
 
 /* ---- Deletion ---------------------------------------------------------- */
 
+bool pf__series_deleted(const pf_series *s)
+{
+    uint32_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+
+    if (st & PF_SERIES_SHARED)
+        return pf__series_shared_deleted(s);
+    return st & PF_SERIES_DELETED;
+}
+
+/* Mark s deleted: in its record, for every process, if it is shared. A
+ * render that sees the mark skips it. */
+static void mark_deleted(pf_series *s)
+{
+    if (atomic_load_explicit(&s->state, memory_order_relaxed) &
+        PF_SERIES_SHARED)
+        atomic_fetch_or_explicit(
+            &((pf_rec *)(uintptr_t)s->v.shared.rec)->state, PF_REC_DELETED,
+            memory_order_release);
+    else
+        atomic_fetch_or_explicit(&s->state, PF_SERIES_DELETED,
+                                 memory_order_release);
+}
+
 int pf_family_delete(pf_family *f, const char *const *values)
 {
     pf_series *s;
@@ -449,13 +555,14 @@ int pf_family_delete(pf_family *f, const char *const *values)
     r = key_from_array(f, values, &k);
     if (r < 0)
         return r;
+    /* The series another process made are known once taken in. */
+    if (f->shared)
+        f->shared_sync(f);
     pf__lock(&f->mu);
     s = pf__table_find(atomic_load_explicit(&f->table, memory_order_relaxed),
                        &k, f->nlabels);
-    if (s && !(atomic_load_explicit(&s->state, memory_order_relaxed) &
-               PF_SERIES_DELETED))
-        atomic_fetch_or_explicit(&s->state, PF_SERIES_DELETED,
-                                 memory_order_release);
+    if (s && !pf__series_deleted(s))
+        mark_deleted(s);
     else
         r = pf__err(-ENOENT, "family \"%.60s\" has no such series", f->name);
     pf__unlock(&f->mu);
@@ -497,11 +604,12 @@ int pf_family_clear(pf_family *f)
     if (f->fn)
         return pf__err(-EINVAL, "callback family \"%.60s\" has no series",
                        f->name);
+    if (f->shared)
+        f->shared_sync(f);
     pf__lock(&f->mu);
     n = atomic_load_explicit(&f->nseries, memory_order_relaxed);
     for (size_t i = 0; i < n; i++)
-        atomic_fetch_or_explicit(&pf__family_series_at(f, i)->state,
-                                 PF_SERIES_DELETED, memory_order_release);
+        mark_deleted(pf__family_series_at(f, i));
     pf__unlock(&f->mu);
     return 0;
 }
@@ -576,7 +684,8 @@ bool pf__family_same(const pf_family *a, const pf_family *b)
     if (a->type != b->type || a->nshards != b->nshards ||
         a->ncells != b->ncells || strcmp(a->help, b->help) != 0 ||
         a->fn != b->fn || a->arg != b->arg || a->nlabels != b->nlabels ||
-        a->replaceable != b->replaceable || (!fa) != (!fb) ||
+        a->replaceable != b->replaceable || a->mode != b->mode ||
+        (!fa) != (!fb) ||
         (fa && pf__series_cmp(fa, fb) != 0) ||
         a->hist.nbuckets != b->hist.nbuckets)
         return false;
@@ -686,6 +795,7 @@ int pf__family_new(const pf_family_spec *spec, pf_family **ret)
     f->nshards = spec->nshards;
     f->replaceable = spec->replaceable;
     f->internal = spec->internal;
+    f->mode = spec->mode;
     f->hist.nbuckets = spec->nbuckets;
     f->hist.bounds = spec->bounds;
     f->hist.le = spec->le;

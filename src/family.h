@@ -10,6 +10,7 @@
 #define PF_FAMILY_H
 
 #include "format.h"
+#include "shared.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -28,6 +29,9 @@ typedef struct pf_policy {
 /* A sharded counter's series: its count is spread over shards. Set at
  * creation, never changed (deletion and revival keep it). */
 #define PF_SERIES_SHARDED 2u
+/* A series of a shared registry: its values are cells of the shared
+ * region, this process's in its window (shared.h). Set at creation. */
+#define PF_SERIES_SHARED 4u
 
 /* A series: 16 bytes of values whose meaning is its family's type, then
  * what the table and the renderer need. The 32-byte header keeps a series
@@ -44,9 +48,13 @@ typedef struct pf_series {
             uint64_t unused;
         } gauge;
         struct {
-            _Atomic uint64_t sum; /* the sum's bits */
-            uint64_t unused;
-        } histogram;
+            /* This process's cells in the shared region (its window): a
+             * counter's count and fraction, a gauge's value and stamp, a
+             * histogram's buckets and sum (ext->cells too). */
+            _Atomic uint64_t *cell;
+            /* Its record, for the deleted bit every process sees. */
+            const pf_rec *rec;
+        } shared;
     } v;
     uint32_t hash;          /* of the label values, for the table */
     _Atomic uint32_t state; /* PF_SERIES_DELETED, PF_SERIES_SHARDED */
@@ -64,8 +72,9 @@ typedef struct pf_series {
 typedef struct pf_series_ext {
     const struct pf_family *fam;
     union {
-        /* Histogram: the family's ncells non-cumulative bucket counts,
-         * after the values. */
+        /* Histogram: the family's ncells cells, after the values (or in
+         * the shared region): nbuckets + 1 non-cumulative bucket counts,
+         * +Inf's last, then the sum's bits. */
         _Atomic uint64_t *cells;
         /* Sharded counter: nshards cache lines, each counting at its
          * start. */
@@ -112,6 +121,8 @@ static inline unsigned pf__chunk_of(size_t i, size_t *slot)
     return k;
 }
 
+struct pf_key;
+
 typedef struct pf_arena_block {
     struct pf_arena_block *next;
     size_t used;
@@ -129,7 +140,7 @@ typedef struct pf_family {
     /* The library's own families (promfile_*): exempt from the value
      * policy, and may use the reserved prefix. */
     bool internal;
-    /* Cells after a series' values (histograms: nbuckets + 1), and shard
+    /* Cells after a series' values (histograms: nbuckets + 2), and shard
      * lines (sharded counters: pf__nshards), each zeroed at creation and
      * revival. */
     size_t ncells;
@@ -148,6 +159,20 @@ typedef struct pf_family {
     void *arg;
     _Atomic(pf_series *) fixed;
     bool replaceable; /* fixed may be swapped */
+    /* Gauges: how the processes of a shared registry combine (PF_GAUGE_*
+     * of promfile.h). */
+    unsigned mode;
+    /* A family of a shared registry: its region, its record there, and
+     * what creates its series (registry.c: under the region's lock, after
+     * the records other processes appended are taken in). NULL when not
+     * shared. */
+    pf_shared *shared;
+    uint32_t rec;
+    int (*shared_create)(struct pf_family *f, const struct pf_key *k,
+                         struct pf_series **ret);
+    /* Take in what the other processes appended (before a deletion). */
+    void (*shared_sync)(struct pf_family *f);
+    void *shared_ctx;
 
     /* Taken to create, delete or revive series, never to look one up. */
     pthread_mutex_t mu;
@@ -161,8 +186,11 @@ typedef struct pf_family {
     bool has_max;
     size_t max_series;
     /* New series not created because of the limit, for
-     * promfile_series_dropped_total{family="<name>"}. */
+     * promfile_series_dropped_total{family="<name>"}: here, or, for a
+     * family of a shared registry, in this process's cell of its record
+     * (so that every process's drops are counted). */
     _Atomic uint64_t dropped;
+    _Atomic uint64_t *dropped_cell;
 
     /* Render side, under the registry's render lock: the first series in
      * label value order (as a creation index + 1), linked through
@@ -206,6 +234,7 @@ typedef struct pf_family_spec {
     const char *const *fixed_values; /* labeled callback: its values */
     bool replaceable;
     bool internal;
+    unsigned mode; /* gauges */
 } pf_family_spec;
 
 /* Check the spec's name, HELP and labels (and the reserved promfile_
@@ -374,6 +403,34 @@ static inline pf_series *pf__table_find(const pf_table *t, const pf_key *k,
 
 /* The slow path: revive, apply the value policy, create, or report. */
 int pf__series_get_slow(pf_family *f, const pf_key *k, pf_series **ret);
+/* Is s deleted (a shared series: by any process)? */
+bool pf__series_deleted(const pf_series *s);
+/* Is the shared series s deleted (by any process)? */
+static inline bool pf__series_shared_deleted(const pf_series *s)
+{
+    return atomic_load_explicit(&s->v.shared.rec->state,
+                                memory_order_acquire) &
+           PF_REC_DELETED;
+}
+/* Add to f the series of k whose values are the shared cells from `cell`
+ * on, of record rec: found by lookups, rendered, never freed. The caller
+ * is in a fork section (lock.h) and checked the values. Returns 0 or
+ * -ENOMEM. */
+int pf__series_add_shared(pf_family *f, const pf_key *k,
+                          _Atomic uint64_t *cell, const pf_rec *rec,
+                          pf_series **ret);
+/* Count a series f dropped at its limit. */
+void pf__family_count_drop(pf_family *f);
+/* Check k's values for a new series of f against the rules and the
+ * family's limit (counting a drop). Returns 0, or -EINVAL or -ENOSPC with
+ * a message. */
+int pf__series_check_new(pf_family *f, const pf_key *k);
+/* k itself if its values need no value policy, else the key of the
+ * repaired values in *out, made in buf (size bytes) or, if they need more,
+ * in a block of the heap returned in *heap (to free). NULL: -ENOMEM. */
+const pf_key *pf__series_policy(const pf_family *f, const pf_key *k,
+                                pf_key *out, char *buf, size_t size,
+                                char **heap);
 /* The error of a family that is NULL or not of `type`. */
 int pf__family_type_error(const pf_family *f, enum pf_type type);
 /* The error of a va_list with `got` values, or more (got > nlabels). */
@@ -387,10 +444,16 @@ pf__series_find(pf_family *f, const pf_key *k, pf_series **ret)
     const pf_table *t = atomic_load_explicit(&f->table, memory_order_acquire);
     pf_series *s = pf__table_find(t, k, f->nlabels);
 
-    if (PF_LIKELY(s && !(atomic_load_explicit(&s->state, memory_order_acquire) &
-                         PF_SERIES_DELETED))) {
-        *ret = s;
-        return 0;
+    if (PF_LIKELY(s != NULL)) {
+        uint32_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+
+        /* A shared series may have been deleted by another process: its
+         * record says so. */
+        if (PF_LIKELY(!(st & (PF_SERIES_DELETED | PF_SERIES_SHARED))) ||
+            (st == PF_SERIES_SHARED && !pf__series_shared_deleted(s))) {
+            *ret = s;
+            return 0;
+        }
     }
     return pf__series_get_slow(f, k, ret);
 }

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Gauges: a double kept as its bits in an atomic 64-bit word. Set is one
- * store; arithmetic is a compare-and-swap loop.
+ * store; arithmetic is a compare-and-swap loop. In a shared registry the
+ * word is this process's cell, and the family's mode says how the
+ * processes' values combine (promfile.h, PF_GAUGE_*).
  */
 #include "gauge.h"
 
 #include <errno.h>
+#include <math.h>
 #include <time.h>
 
 #include "counter.h"
@@ -19,7 +22,7 @@ static inline pf_series *ser(pf_gauge *g)
 
 static int gauge_family(pf_registry *reg, const char *name, const char *help,
                         const char *const *labels, double (*fn)(void *),
-                        void *arg, pf_family **ret)
+                        void *arg, unsigned mode, pf_family **ret)
 {
     pf_family_spec spec = {
         .type = PF_TYPE_GAUGE,
@@ -28,15 +31,26 @@ static int gauge_family(pf_registry *reg, const char *name, const char *help,
         .labels = labels,
         .fn = fn,
         .arg = arg,
+        .mode = mode,
     };
 
+    if (mode > PF_GAUGE_MOSTRECENT)
+        return pf__err(-EINVAL, "unknown gauge mode %u", mode);
     return pf__register(reg, &spec, ret);
 }
 
 int pf_gauge_family_new(pf_registry *reg, const char *name, const char *help,
                         const char *const *labels, pf_family **ret)
 {
-    return gauge_family(reg, name, help, labels, NULL, NULL, ret);
+    return gauge_family(reg, name, help, labels, NULL, NULL,
+                        PF_GAUGE_PER_WORKER, ret);
+}
+
+int pf_gauge_family_new_mode(pf_registry *reg, const char *name,
+                             const char *help, const char *const *labels,
+                             unsigned mode, pf_family **ret)
+{
+    return gauge_family(reg, name, help, labels, NULL, NULL, mode, ret);
 }
 
 int pf_gauge_func_new(pf_registry *reg, const char *name, const char *help,
@@ -44,7 +58,8 @@ int pf_gauge_func_new(pf_registry *reg, const char *name, const char *help,
 {
     if (!fn)
         return pf__err(-EINVAL, "callback function is NULL");
-    return gauge_family(reg, name, help, NULL, fn, arg, ret);
+    return gauge_family(reg, name, help, NULL, fn, arg, PF_GAUGE_PER_WORKER,
+                        ret);
 }
 
 int pf_gauge_new(pf_registry *reg, const char *name, const char *help,
@@ -55,7 +70,8 @@ int pf_gauge_new(pf_registry *reg, const char *name, const char *help,
 
     if (!ret)
         return pf__err(-EINVAL, "result pointer is NULL");
-    r = gauge_family(reg, name, help, NULL, NULL, NULL, &f);
+    r = gauge_family(reg, name, help, NULL, NULL, NULL, PF_GAUGE_PER_WORKER,
+                     &f);
     if (r < 0)
         return r;
     return pf__series_get(f, PF_TYPE_GAUGE, NULL, (pf_series **)(void *)ret);
@@ -80,20 +96,48 @@ int pf_gauge_with_labels(pf_family *fam, pf_gauge **ret, ...)
     return r;
 }
 
+/* A shared series' value changed: for PF_GAUGE_MOSTRECENT, say when
+ * (after the value: a reader that sees the stamp sees the value). */
+static void stamp(pf_series *s)
+{
+    const pf_family *f = pf__series_ext(s)->fam;
+
+    if (f->mode == PF_GAUGE_MOSTRECENT)
+        atomic_store_explicit(s->v.shared.cell + 1,
+                              pf__shared_stamp(f->shared),
+                              memory_order_release);
+}
+
 int pf_gauge_set(pf_gauge *g, double v)
 {
+    pf_series *s = ser(g);
+
     if (PF_UNLIKELY(!g))
         return -EINVAL;
-    atomic_store_explicit(&ser(g)->v.gauge.bits, pf__d2u(v),
-                          memory_order_relaxed);
+    if (PF_LIKELY(!(atomic_load_explicit(&s->state, memory_order_relaxed) &
+                    PF_SERIES_SHARED))) {
+        atomic_store_explicit(&s->v.gauge.bits, pf__d2u(v),
+                              memory_order_relaxed);
+        return 0;
+    }
+    atomic_store_explicit(s->v.shared.cell, pf__d2u(v), memory_order_relaxed);
+    stamp(s);
     return 0;
 }
 
 int pf_gauge_add(pf_gauge *g, double v)
 {
+    pf_series *s = ser(g);
+
     if (PF_UNLIKELY(!g))
         return -EINVAL;
-    pf__atomic_add_double(&ser(g)->v.gauge.bits, v);
+    if (PF_LIKELY(!(atomic_load_explicit(&s->state, memory_order_relaxed) &
+                    PF_SERIES_SHARED))) {
+        pf__atomic_add_double(&s->v.gauge.bits, v);
+        return 0;
+    }
+    pf__atomic_add_double(s->v.shared.cell, v);
+    stamp(s);
     return 0;
 }
 
@@ -190,8 +234,93 @@ int pf_gauge_dec_labels(pf_family *fam, ...)
     return r;
 }
 
+bool pf__gauge_slot_value(const pf_series *s, unsigned slot, double *v)
+{
+    const pf_shared *sh = pf__series_ext(s)->fam->shared;
+    const _Atomic uint64_t *c = pf__shared_slot_cell(
+        sh, slot, pf__shared_cell_index(sh, s->v.shared.cell));
+
+    if (!c || !pf__shared_slot_live(sh, slot))
+        return false;
+    *v = pf__u2d(atomic_load_explicit(c, memory_order_relaxed));
+    return true;
+}
+
+/* The value of a shared gauge series as its family's mode combines the
+ * processes'; false if there is none (no live worker). */
+static bool combined(const pf_series *s, double *ret)
+{
+    const pf_family *f = pf__series_ext(s)->fam;
+    const pf_shared *sh = f->shared;
+    uint32_t i = pf__shared_cell_index(sh, s->v.shared.cell);
+    uint64_t best_stamp = 0;
+    bool any = false;
+    double v = 0;
+
+    for (unsigned slot = 0; slot < pf__shared_nslots(sh); slot++) {
+        const _Atomic uint64_t *c = pf__shared_slot_cell(sh, slot, i);
+        double x;
+
+        if (!c || !pf__shared_slot_used(sh, slot))
+            continue;
+        if (f->mode == PF_GAUGE_MOSTRECENT) {
+            uint64_t st = atomic_load_explicit(c + 1, memory_order_acquire);
+
+            if (st > best_stamp) {
+                best_stamp = st;
+                v = pf__u2d(atomic_load_explicit(c, memory_order_relaxed));
+                any = true;
+            }
+            continue;
+        }
+        if (f->mode != PF_GAUGE_SUM && !pf__shared_slot_live(sh, slot))
+            continue;
+        x = pf__u2d(atomic_load_explicit(c, memory_order_relaxed));
+        if (!any)
+            v = x;
+        else if (f->mode == PF_GAUGE_LIVEMAX)
+            v = x > v ? x : v;
+        else if (f->mode == PF_GAUGE_LIVEMIN)
+            v = x < v ? x : v;
+        else
+            v += x;
+        any = true;
+    }
+    /* A sum over no worker is 0, a maximum over none is nothing. */
+    if (!any && (f->mode == PF_GAUGE_SUM || f->mode == PF_GAUGE_LIVESUM)) {
+        v = 0;
+        any = true;
+    }
+    *ret = v;
+    return any;
+}
+
+bool pf__gauge_read(const pf_series *s, double *v)
+{
+    if (!(atomic_load_explicit(&s->state, memory_order_relaxed) &
+          PF_SERIES_SHARED)) {
+        *v = pf__u2d(
+            atomic_load_explicit(&s->v.gauge.bits, memory_order_relaxed));
+        return true;
+    }
+    return combined(s, v);
+}
+
 double pf__gauge_value(const pf_series *s)
 {
-    return pf__u2d(
-        atomic_load_explicit(&s->v.gauge.bits, memory_order_relaxed));
+    double v = NAN;
+
+    if ((atomic_load_explicit(&s->state, memory_order_relaxed) &
+         PF_SERIES_SHARED) &&
+        pf__series_ext(s)->fam->mode == PF_GAUGE_PER_WORKER)
+        /* Each process's own. */
+        return pf__u2d(
+            atomic_load_explicit(s->v.shared.cell, memory_order_relaxed));
+    pf__gauge_read(s, &v);
+    return v;
+}
+
+void pf__gauge_store(pf_series *s, double v)
+{
+    pf_gauge_set((pf_gauge *)(void *)s, v);
 }

@@ -118,8 +118,8 @@ static int check_buckets(const double *b, size_t *n)
 
 /* Fill in the histogram part of spec: the bounds (NULL, 0: the default
  * ones) and their le strings, which the family owns once made. */
-static int histogram_spec(const double *buckets, size_t nbuckets,
-                          pf_family_spec *spec)
+int pf__histogram_spec(const double *buckets, size_t nbuckets,
+                       pf_family_spec *spec)
 {
     int r = check_buckets(buckets, &nbuckets);
 
@@ -143,8 +143,8 @@ static int histogram_spec(const double *buckets, size_t nbuckets,
         spec->le[i][n] = '\0';
     }
     spec->nbuckets = nbuckets;
-    /* A count per bucket, and one for +Inf. */
-    spec->ncells = nbuckets + 1;
+    /* A count per bucket, one for +Inf, and the sum. */
+    spec->ncells = nbuckets + 2;
     return 0;
 nomem:
     if (spec->le)
@@ -168,7 +168,7 @@ static int histogram_family(pf_registry *reg, const char *name,
         .help = help,
         .labels = labels,
     };
-    int r = histogram_spec(buckets, nbuckets, &spec);
+    int r = pf__histogram_spec(buckets, nbuckets, &spec);
 
     if (r < 0)
         return r;
@@ -237,7 +237,7 @@ static inline PF_ALWAYS_INLINE void observe(pf_series *s, double v)
         else
             lo = mid + 1;
     }
-    pf__atomic_add_double(&s->v.histogram.sum, v);
+    pf__atomic_add_double(&x->cells[f->hist.nbuckets + 1], v);
     /* Release: a render that reads this count (acquire) sees the sum. */
     atomic_fetch_add_explicit(&x->cells[lo], 1, memory_order_release);
 }
@@ -250,16 +250,41 @@ int pf_histogram_observe(pf_histogram *h, double v)
     return 0;
 }
 
+/* The index of the first cell of a shared series. */
+static uint32_t first_cell(const pf_series *s, const pf_shared **sh)
+{
+    *sh = pf__series_ext(s)->fam->shared;
+    return pf__shared_cell_index(*sh, s->v.shared.cell);
+}
+
 uint64_t pf__histogram_bucket(const pf_series *s, size_t i)
 {
+    const pf_shared *sh;
+
+    if (atomic_load_explicit(&s->state, memory_order_relaxed) &
+        PF_SERIES_SHARED) {
+        uint32_t c = first_cell(s, &sh);
+
+        return pf__shared_sum_u64(sh, c + (uint32_t)i);
+    }
     return atomic_load_explicit(&pf__series_ext(s)->cells[i],
                                 memory_order_acquire);
 }
 
 double pf__histogram_sum(const pf_series *s)
 {
-    return pf__u2d(
-        atomic_load_explicit(&s->v.histogram.sum, memory_order_relaxed));
+    const pf_series_ext *x = pf__series_ext(s);
+    const pf_shared *sh;
+
+    if (atomic_load_explicit(&s->state, memory_order_relaxed) &
+        PF_SERIES_SHARED) {
+        uint32_t c = first_cell(s, &sh);
+
+        return pf__shared_sum_double(sh,
+                                     c + (uint32_t)x->fam->hist.nbuckets + 1);
+    }
+    return pf__u2d(atomic_load_explicit(&x->cells[x->fam->hist.nbuckets + 1],
+                                        memory_order_relaxed));
 }
 
 int pf_histogram_observe_labels(pf_family *fam, double v, ...)

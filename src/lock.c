@@ -58,9 +58,19 @@ static void fork_release(void)
     pthread_mutex_unlock(&fork_mu);
 }
 
+void (*pf__fork_child_hook)(void);
+
+static void fork_child(void)
+{
+    /* The child's own worker slots of shared registries (shared.c). */
+    if (pf__fork_child_hook)
+        pf__fork_child_hook();
+    fork_release();
+}
+
 static void install_atfork(void)
 {
-    pthread_atfork(fork_prepare, fork_release, fork_release);
+    pthread_atfork(fork_prepare, fork_release, fork_child);
 }
 
 void pf__fork_init(void)

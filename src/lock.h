@@ -9,6 +9,9 @@
 
 #include <pthread.h>
 
+/* Called in the child of fork(), before any other code of it runs: set
+ * by shared.c, once a process has a shared region. */
+extern void (*pf__fork_child_hook)(void);
 /* Install the fork() handlers (once; every registry calls it). */
 void pf__fork_init(void);
 /* Enter and leave a critical section over registries or families; a

@@ -23,6 +23,8 @@
 #include "process.h"
 #include "registry.h"
 #include "render.h"
+#include "shared.h"
+#include "shreg.h"
 #include "validate.h"
 #include "writer.h"
 

@@ -406,6 +406,67 @@ PF_EXPORT int pf_build_info_register(pf_registry *reg, const char *prefix,
                                      const char *const *labels,
                                      const char *const *values);
 
+/* ---- Shared registries: one textfile for many processes ------------------ */
+
+/* How the processes' values of a gauge family of a shared registry are
+ * combined (pf_gauge_family_new_mode()); in a registry of one process
+ * they all mean the one value. "Live" workers are the processes alive. */
+#define PF_GAUGE_PER_WORKER 0u /* a series per live worker, worker="N" */
+#define PF_GAUGE_SUM 1u        /* the sum over every worker, dead ones too */
+#define PF_GAUGE_LIVESUM 2u    /* the sum over the live workers */
+#define PF_GAUGE_LIVEMAX 3u    /* the largest value of a live worker */
+#define PF_GAUGE_LIVEMIN 4u    /* the smallest value of a live worker */
+#define PF_GAUGE_MOSTRECENT 5u /* the value set last, by any worker */
+
+/* Create a registry that the processes of one daemon count in together:
+ * made by the parent before it forks its workers, it is inherited by every
+ * child, and each process's updates go to cells of its own in a shared
+ * region; the file is the daemon's total. Every family, series and update
+ * call works on it as on any registry, handles made before fork() stay
+ * valid in the children, and families and series made in any process
+ * appear in the file. The [shared] section of cfg (NULL: every default)
+ * sets the region's limits (workers, series, cells, bytes) and, with
+ * `path`, makes it a named file that unrelated processes attach to (made
+ * O_EXCL|O_NOFOLLOW with `mode`, checked on attach); else it is anonymous
+ * memory, which exec()ed children attach to with pf_registry_attach_fd().
+ * Counter and histogram totals never go down while a process of the
+ * daemon lives, a killed worker's counts included; see libpromfile(7),
+ * "Pre-fork daemons". Free with pf_registry_free() (in each process).
+ * Returns 0, -EINVAL (a limit out of range), -ENOSPC (no worker slot
+ * free), -EPERM or -EPROTO (a named region that is not ours, or of another
+ * layout version), -ENOMEM or another errno of open(2) or mmap(2).
+ * MT-Safe. */
+PF_EXPORT int pf_registry_new_shared(const pf_config *cfg, pf_registry **ret);
+
+/* The descriptor of the shared region of `reg`, to hand to a program the
+ * daemon exec()s (clear its FD_CLOEXEC first), or -EINVAL if reg is not
+ * shared, or -EBADF if the process closed it. The library keeps it; do
+ * not close it.  MT-Safe. */
+PF_EXPORT int pf_registry_shared_fd(const pf_registry *reg);
+
+/* Attach the shared region of descriptor `fd` (from a parent, see
+ * pf_registry_shared_fd()) as a new registry of this process, which gets
+ * a worker slot of its own. The families the region has are there; the
+ * descriptor is duplicated. Returns 0, -EBADF, -EINVAL or -EPROTO (not a
+ * region of this layout version), -ENOSPC (no slot free) or -ENOMEM.
+ * MT-Safe. */
+PF_EXPORT int pf_registry_attach_fd(int fd, pf_registry **ret);
+
+/* This process's worker slot in the shared registry `reg` (the number of
+ * its worker="N" label), or -EINVAL if reg is not shared.  MT-Safe. */
+PF_EXPORT int pf_registry_worker(const pf_registry *reg);
+
+/* As pf_gauge_family_new(), choosing with `mode` (PF_GAUGE_*) how the
+ * values of the processes of a shared registry combine; in a registry of
+ * one process the mode changes nothing. pf_gauge_family_new() means
+ * PF_GAUGE_PER_WORKER. Returns 0, -EINVAL (an unknown mode, or a label
+ * named "worker" with PF_GAUGE_PER_WORKER), -EEXIST or -ENOMEM.
+ * MT-Safe. */
+PF_EXPORT int pf_gauge_family_new_mode(pf_registry *reg, const char *name,
+                                       const char *help,
+                                       const char *const *labels,
+                                       unsigned mode, pf_family **ret);
+
 /* ---- Writing textfiles ------------------------------------------------ */
 
 /* Flags of pf_registry_write_textfile(). */

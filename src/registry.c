@@ -43,6 +43,8 @@ pf_registry *pf__registry_destroy(pf_registry *reg)
 {
     if (!reg)
         return NULL;
+    if (reg->shared_free)
+        reg->shared_free(reg);
     for (size_t i = 0; i < reg->nfams; i++)
         pf__family_free(reg->fams[i]);
     pf__free(reg->fams);
@@ -231,6 +233,41 @@ static int add_locked(pf_registry *reg, pf_family *f, pf_family **old)
     return 0;
 }
 
+pf_family *pf__registry_find(pf_registry *reg, const char *name)
+{
+    pf_family *f;
+
+    pthread_mutex_lock(&reg->mu);
+    f = (pf_family *)(uintptr_t)lookup(reg, name);
+    pthread_mutex_unlock(&reg->mu);
+    return f;
+}
+
+int pf__registry_check(pf_registry *reg, const pf_family *f)
+{
+    int r;
+
+    pthread_mutex_lock(&reg->mu);
+    r = lookup(reg, f->name) ? 0 : check_collisions(reg, f);
+    pthread_mutex_unlock(&reg->mu);
+    return r;
+}
+
+int pf__registry_insert(pf_registry *reg, pf_family *f, bool check,
+                        pf_family **old)
+{
+    int r = 0;
+
+    pthread_mutex_lock(&reg->mu);
+    *old = (pf_family *)(uintptr_t)lookup(reg, f->name);
+    if (!*old && check)
+        r = check_collisions(reg, f);
+    if (!*old && r == 0)
+        r = add_locked(reg, f, old);
+    pthread_mutex_unlock(&reg->mu);
+    return r;
+}
+
 static int register_family(pf_registry *reg, pf_family_spec *spec,
                            pf_family **ret, bool *existed)
 {
@@ -240,6 +277,10 @@ static int register_family(pf_registry *reg, pf_family_spec *spec,
     reg = pf__registry(reg);
     if (!reg)
         return -ENOMEM;
+    /* A shared registry's families are the region's (callbacks are this
+     * process's own). */
+    if (reg->shared_register && !spec->fn)
+        return reg->shared_register(reg, spec, ret, existed);
     spec->policy = &reg->policy;
     spec->internal = spec->internal || reg->internal;
     r = pf__family_new(spec, &f);
@@ -481,6 +522,9 @@ int pf__registry_snapshot(pf_registry *reg, pf_snapshot *s)
     int r = 0;
 
     memset(s, 0, sizeof(*s));
+    /* What the other processes of a shared registry made, first. */
+    if (reg->shared_sync)
+        reg->shared_sync(reg);
     pf__lock(&reg->mu);
     s->fams = pf__malloc((reg->nfams ? reg->nfams : 1) * sizeof(*s->fams));
     if (s->fams) {

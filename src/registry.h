@@ -30,6 +30,15 @@ struct pf_registry {
      * (no growth by copies, no peak of two buffers). */
     pthread_mutex_t render_mu;
     _Atomic size_t render_hint;
+    /* A shared registry (shreg.c): its region, its state, and what
+     * registration, rendering and freeing call for it. NULL for a registry
+     * of one process. */
+    pf_shared *shared;
+    struct pf_shreg *shreg;
+    int (*shared_register)(pf_registry *reg, pf_family_spec *spec,
+                           pf_family **ret, bool *existed);
+    void (*shared_sync)(pf_registry *reg);
+    void (*shared_free)(pf_registry *reg);
 };
 
 /* The label that promfile_series_dropped_total{family="..."} has: no
@@ -66,6 +75,16 @@ static inline const pf_policy *pf__registry_policy(const pf_registry *reg)
 {
     return &reg->policy;
 }
+
+/* For shreg.c, in a fork section already (lock.h): the family of `name`
+ * in reg, or NULL; and the insertion of f, with the rules across families
+ * checked (check) or not (a family another process registered): 0, or
+ * -EEXIST or -ENOMEM; a family of that name already there is returned in
+ * *old and f is not inserted. */
+pf_family *pf__registry_find(pf_registry *reg, const char *name);
+int pf__registry_check(pf_registry *reg, const pf_family *f);
+int pf__registry_insert(pf_registry *reg, pf_family *f, bool check,
+                        pf_family **old);
 
 /* -EEXIST, with a message, if a family of reg has a label `name` or reg
  * has a constant label of that name. */

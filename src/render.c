@@ -173,12 +173,60 @@ static void put_counter(const render_ctx *c, const pf_family *f,
     pf__buf_putc(c->out, '\n');
 }
 
-static void put_gauge(const render_ctx *c, const pf_family *f,
-                      const pf_series *s)
+/* The header of f, before its first sample. */
+static void put_header_once(const render_ctx *c, const pf_family *f,
+                            bool *header)
 {
+    if (!*header)
+        put_header(c->out, f->name, f->help, f->type);
+    *header = true;
+}
+
+static void put_gauge(const render_ctx *c, const pf_family *f,
+                      const pf_series *s, bool *header)
+{
+    double v;
+
+    if (!pf__gauge_read(s, &v))
+        return;
+    put_header_once(c, f, header);
     put_sample_start(c, f, s);
-    pf__buf_put_double(c->out, pf__gauge_value(s));
+    pf__buf_put_double(c->out, v);
     pf__buf_putc(c->out, '\n');
+}
+
+/* A gauge of a shared registry, PF_GAUGE_PER_WORKER: a sample per live
+ * worker, labeled worker="<slot>" after the series' own labels. */
+static void put_gauge_per_worker(const render_ctx *c, const pf_family *f,
+                                 const pf_series *s, bool *header)
+{
+    for (unsigned slot = 0; slot < pf__shared_nslots(f->shared); slot++) {
+        render_ctx wc = *c;
+        pf_buf tail = {0};
+        double v;
+
+        if (!pf__gauge_slot_value(s, slot, &v))
+            continue;
+        put_header_once(c, f, header);
+        pf__buf_puts(&tail, PF_WORKER_LABEL "=\"");
+        pf__buf_put_u64(&tail, slot);
+        pf__buf_putc(&tail, '"');
+        if (c->ntail) {
+            pf__buf_putc(&tail, ',');
+            pf__buf_put(&tail, c->tail, c->ntail);
+        }
+        if (tail.failed) {
+            c->out->failed = true;
+            pf__buf_release(&tail);
+            return;
+        }
+        wc.tail = tail.data;
+        wc.ntail = tail.len;
+        put_sample_start(&wc, f, s);
+        pf__buf_put_double(c->out, v);
+        pf__buf_putc(c->out, '\n');
+        pf__buf_release(&tail);
+    }
 }
 
 /* Append again the len bytes at off in b: a series' label pairs, rendered
@@ -252,22 +300,22 @@ static void render_family(const render_ctx *c, pf_family *f)
         const pf_series *s = at(f, link);
 
         link = s->next;
-        if (atomic_load_explicit(&s->state, memory_order_acquire) &
-            PF_SERIES_DELETED)
+        if (pf__series_deleted(s))
             continue;
-        /* A family without visible series is left out altogether. */
-        if (!header) {
-            put_header(c->out, f->name, f->help, f->type);
-            header = true;
-        }
+        /* A family without visible samples is left out altogether. */
         switch (f->type) {
         case PF_TYPE_COUNTER:
+            put_header_once(c, f, &header);
             put_counter(c, f, s);
             break;
         case PF_TYPE_GAUGE:
-            put_gauge(c, f, s);
+            if (f->shared && f->mode == PF_GAUGE_PER_WORKER)
+                put_gauge_per_worker(c, f, s, &header);
+            else
+                put_gauge(c, f, s, &header);
             break;
         case PF_TYPE_HISTOGRAM:
+            put_header_once(c, f, &header);
             put_histogram(c, f, s);
             break;
         case PF_TYPE_UNTYPED:
@@ -366,8 +414,13 @@ static void render_dropped(pf_buf *out, const entry *e, size_t n,
     bool header = false;
 
     for (size_t i = 0; i < n; i++) {
+        const pf_family *f = e[i].fam;
+        /* A shared family's are every process's. */
         uint64_t d =
-            atomic_load_explicit(&e[i].fam->dropped, memory_order_relaxed);
+            f->dropped_cell
+                ? pf__shared_sum_u64(f->shared, pf__shared_cell_index(
+                                                    f->shared, f->dropped_cell))
+                : atomic_load_explicit(&f->dropped, memory_order_relaxed);
         const pf_buf *t = &dtails[e[i].reg];
 
         if (!d)

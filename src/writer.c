@@ -27,9 +27,12 @@
 #include "counter.h"
 #include "error.h"
 #include "family.h"
+#include "gauge.h"
 #include "process.h"
 #include "registry.h"
 #include "render.h"
+#include "shared.h"
+#include "shreg.h"
 
 /* ---- System calls (replaceable by the fault-injection tests) ----------- */
 
@@ -451,6 +454,7 @@ struct pf_writer {
     pthread_mutex_t write_mu; /* one write at a time; buf */
     pf_buf buf;
     pf_family *errors;
+    struct shared_metrics *shared; /* a shared registry's writer */
     _Atomic int last_error;
     _Atomic uint64_t writes; /* successful writes */
     _Atomic uint64_t bytes;  /* bytes of successful writes */
@@ -582,12 +586,173 @@ static int make_self_metrics(pf_writer *w)
     return r;
 }
 
+static int make_shared_metrics(pf_writer *w);
+
+/* ---- Shared registries: one writer, and the region's own metrics ---- */
+
+/* The families of promfile_shared_*, in the writer's registry. */
+typedef struct shared_metrics {
+    pf_series *live, *dead, *workers_limit;
+    pf_series *used[3], *limit[3]; /* records, cells, bytes */
+    pf_series *overflow[4];        /* records, cells, bytes, workers */
+    pf_series *invalid;
+    uint64_t last_overflow[4], last_invalid;
+} shared_metrics;
+
+static int gauge_series(pf_registry *reg, const char *name, const char *help,
+                        const char *label, const char *value,
+                        pf_series **ret)
+{
+    const char *labels[] = {label, NULL}, *values[] = {value, NULL};
+    pf_family_spec spec = {
+        .type = PF_TYPE_GAUGE,
+        .name = name,
+        .help = help,
+        .labels = label ? labels : NULL,
+    };
+    pf_family *f;
+    int r = pf__register(reg, &spec, &f);
+
+    return r < 0 ? r
+                 : pf__series_get(f, PF_TYPE_GAUGE, label ? values : NULL,
+                                  ret);
+}
+
+static int counter_series(pf_registry *reg, const char *name,
+                          const char *help, const char *label,
+                          const char *value, pf_series **ret)
+{
+    const char *labels[] = {label, NULL}, *values[] = {value, NULL};
+    pf_family_spec spec = {
+        .type = PF_TYPE_COUNTER,
+        .name = name,
+        .help = help,
+        .labels = label ? labels : NULL,
+    };
+    pf_family *f;
+    int r = pf__register(reg, &spec, &f);
+
+    return r < 0 ? r
+                 : pf__series_get(f, PF_TYPE_COUNTER, label ? values : NULL,
+                                  ret);
+}
+
+static int make_shared_metrics(pf_writer *w)
+{
+    static const char *const resources[] = {"records", "cells", "bytes",
+                                            "workers"};
+    static const char *const used[][2] = {
+        {"promfile_shared_records",
+         "Families and series in the shared region."},
+        {"promfile_shared_cells",
+         "Value cells in each worker slot of the shared region in use."},
+        {"promfile_shared_arena_bytes",
+         "Bytes of names and label values in the shared region."},
+    };
+    static const char *const limit[][2] = {
+        {"promfile_shared_records_limit",
+         "The most families and series the shared region holds."},
+        {"promfile_shared_cells_limit",
+         "The most value cells of each worker slot of the shared region."},
+        {"promfile_shared_arena_limit_bytes",
+         "The most bytes of names and label values of the shared region."},
+    };
+    shared_metrics *m = pf__calloc(1, sizeof(*m));
+    int r;
+
+    if (!m)
+        return -ENOMEM;
+    w->shared = m;
+    r = gauge_series(w->self, "promfile_shared_workers",
+                     "Worker slots of the shared region by the state of "
+                     "their process, live or dead (free ones not counted).",
+                     "state", "live", &m->live);
+    if (r == 0)
+        r = gauge_series(w->self, "promfile_shared_workers",
+                         "Worker slots of the shared region by the state of "
+                         "their process, live or dead (free ones not "
+                         "counted).",
+                         "state", "dead", &m->dead);
+    if (r == 0)
+        r = gauge_series(w->self, "promfile_shared_workers_limit",
+                         "The most processes the shared region counts for "
+                         "at once.",
+                         NULL, NULL, &m->workers_limit);
+    for (size_t i = 0; i < 3 && r == 0; i++) {
+        r = gauge_series(w->self, used[i][0], used[i][1], NULL, NULL,
+                         &m->used[i]);
+        if (r == 0)
+            r = gauge_series(w->self, limit[i][0], limit[i][1], NULL, NULL,
+                             &m->limit[i]);
+    }
+    for (size_t i = 0; i < 4 && r == 0; i++)
+        r = counter_series(w->self, "promfile_shared_overflows_total",
+                           "Creations refused because the shared region was "
+                           "full, by what ran out (for workers: processes "
+                           "that found no free slot).",
+                           "resource", resources[i], &m->overflow[i]);
+    if (r == 0)
+        r = counter_series(w->self, "promfile_shared_invalid_records_total",
+                           "Records of the shared region the writing process "
+                           "left out as invalid.",
+                           NULL, NULL, &m->invalid);
+    return r;
+}
+
+/* Bring promfile_shared_* up to date, before a write. Under write_mu. */
+static void update_shared_metrics(pf_writer *w)
+{
+    shared_metrics *m = w->shared;
+    pf_shared_stats st;
+    uint64_t ov[4], invalid = pf__shreg_bad_records(w->reg);
+
+    pf__shared_stats(w->reg->shared, &st);
+    pf__gauge_store(m->live, st.live);
+    pf__gauge_store(m->dead, st.dead);
+    pf__gauge_store(m->workers_limit, st.limits.workers);
+    pf__gauge_store(m->used[0], st.records);
+    pf__gauge_store(m->used[1], st.cells);
+    pf__gauge_store(m->used[2], st.bytes);
+    pf__gauge_store(m->limit[0], st.limits.records);
+    pf__gauge_store(m->limit[1], st.limits.cells);
+    pf__gauge_store(m->limit[2], st.limits.bytes);
+    ov[0] = st.overflow_records;
+    ov[1] = st.overflow_cells;
+    ov[2] = st.overflow_bytes;
+    ov[3] = st.overflow_workers;
+    /* The region's counts only grow; the counters follow them. */
+    for (size_t i = 0; i < 4; i++)
+        if (ov[i] > m->last_overflow[i]) {
+            pf__counter_add_count(m->overflow[i], ov[i] - m->last_overflow[i]);
+            m->last_overflow[i] = ov[i];
+        }
+    if (invalid > m->last_invalid) {
+        pf__counter_add_count(m->invalid, invalid - m->last_invalid);
+        m->last_invalid = invalid;
+    }
+}
+
+/* May this writer write? Always, but for a shared registry, whose one
+ * writer is the one that holds the region's leadership (a standby takes
+ * over from a leader whose process died at its next interval). */
+static bool leading(pf_writer *w)
+{
+    return !w->reg->shared ||
+           pf__shared_lead(w->reg->shared, (uint64_t)(uintptr_t)w);
+}
+
 static int do_write(pf_writer *w)
 {
     pf_registry *regs[2] = {w->reg, w->self};
     int r;
 
     pthread_mutex_lock(&w->write_mu);
+    if (!leading(w)) {
+        pthread_mutex_unlock(&w->write_mu);
+        return -EBUSY;
+    }
+    if (w->shared)
+        update_shared_metrics(w);
     w->buf.len = 0;
     w->buf.failed = false;
     r = pf__render(regs, 2, &w->labels, &w->buf);
@@ -641,6 +806,7 @@ static void *writer_thread(void *arg)
 static void writer_free(pf_writer *w, bool in_child)
 {
     pf__registry_destroy(w->self);
+    pf__free(w->shared);
     pf__config_clear(&w->cfg);
     pf__buf_release(&w->buf);
     /* In a child, the mutexes may have been held by the parent's writer
@@ -778,6 +944,8 @@ static int writer_new(pf_registry *reg, const pf_config *cfg, pf_writer **ret)
         r = resolve_paths(&w->cfg);
     if (r == 0)
         r = make_self_metrics(w);
+    if (r == 0 && reg->shared)
+        r = make_shared_metrics(w);
     if (r == 0)
         r = check_labels(w);
     if (r < 0) {
@@ -847,11 +1015,17 @@ int pf_writer_start_ini(pf_registry *reg, const char *path, pf_error *reterr,
 
 int pf_writer_flush(pf_writer *w)
 {
+    int r;
+
     if (!w)
         return pf__err(-EINVAL, "writer is NULL");
     if (getpid() != w->pid)
         return pf__err(-ESRCH, "the writer belongs to the parent process");
-    return do_write(w);
+    r = do_write(w);
+    if (r == -EBUSY)
+        return pf__err(r, "another process writes the file of this shared "
+                          "registry");
+    return r;
 }
 
 int pf_writer_last_error(const pf_writer *w)
@@ -877,11 +1051,16 @@ int pf_writer_stop(pf_writer *w)
     pthread_cond_signal(&w->cond);
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL);
-    /* The last write, unless the file is about to go. */
-    if (w->cfg.remove_on_exit)
+    /* The last write, unless the file is about to go; a standby of a
+     * shared registry does neither (the leader writes on). */
+    if (!leading(w))
+        r = 0;
+    else if (w->cfg.remove_on_exit)
         r = pf__remove_file(w->cfg.directory, w->cfg.file);
     else
         r = do_write(w);
+    if (w->reg->shared)
+        pf__shared_resign(w->reg->shared, (uint64_t)(uintptr_t)w);
     writer_free(w, false);
     return r;
 }

@@ -15,12 +15,13 @@ fi
 
 # The layers, lowest first; a file may use those of the lines above it.
 layers='alloc error lock
-format nodeexp
+format nodeexp shared
 buf validate
 family
 registry
-counter gauge histogram
-render process config
+counter gauge histogram config
+shreg
+render process
 writer'
 
 layer_of() {

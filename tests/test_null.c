@@ -316,6 +316,23 @@ typedef struct ncase {
     X(pf_writer_flush, w, EINVAL_, pf_writer_flush(NULL))                  \
     X(pf_writer_last_error, w, EINVAL_, pf_writer_last_error(NULL))        \
     X(pf_writer_stop, w, EINVAL_, pf_writer_stop(NULL))                    \
+    X(pf_registry_new_shared, ret, EINVAL_, pf_registry_new_shared(NULL, NULL)) \
+    X(pf_registry_new_shared, cfg, OK_, ({                                 \
+          pf_registry *r2_;                                                \
+          int r_ = pf_registry_new_shared(NULL, &r2_);                     \
+          if (r_ == 0)                                                     \
+              pf_registry_free(r2_);                                       \
+          r_;                                                              \
+      }))                                                                  \
+    X(pf_registry_shared_fd, reg, EINVAL_, pf_registry_shared_fd(NULL))    \
+    X(pf_registry_attach_fd, ret, EINVAL_, pf_registry_attach_fd(0, NULL)) \
+    X(pf_registry_worker, reg, EINVAL_, pf_registry_worker(NULL))          \
+    X(pf_gauge_family_new_mode, name, EINVAL_,                             \
+      pf_gauge_family_new_mode(x->reg, NULL, "H.", NULL, PF_GAUGE_SUM, NULL)) \
+    X(pf_gauge_family_new_mode, help, EINVAL_,                             \
+      pf_gauge_family_new_mode(x->reg, "n_x", NULL, NULL, PF_GAUGE_SUM, NULL)) \
+    X(pf_gauge_family_new_mode, ret, OK_,                                  \
+      pf_gauge_family_new_mode(x->reg, "n_x", "H.", NULL, PF_GAUGE_SUM, NULL)) \
     X(pf_strerror, none, OK_, pf_strerror(-EINVAL) ? 0 : -1)               \
     X(pf_last_error, none, OK_, pf_last_error() ? 0 : -1)                  \
     X(pf_version, none, OK_, pf_version() ? 0 : -1)
