@@ -224,7 +224,11 @@ static inline PF_ALWAYS_INLINE void observe(pf_series *s, double v)
 {
     const pf_series_ext *x = pf__series_ext(s);
     const pf_family *f = x->fam;
-    size_t lo = 0, hi = f->hist.nbuckets;
+    /* Loaded once: the atomics below would make the compiler load them
+     * again. */
+    const double *bounds = f->hist.bounds;
+    _Atomic uint64_t *cells = x->cells;
+    size_t nb = f->hist.nbuckets, lo = 0, hi = nb;
 
     /* The first bucket whose upper bound is >= v (le means <=); past the
      * last bound, the +Inf bucket. Binary search: at most 10 steps for
@@ -232,14 +236,14 @@ static inline PF_ALWAYS_INLINE void observe(pf_series *s, double v)
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
 
-        if (v <= f->hist.bounds[mid])
+        if (v <= bounds[mid])
             hi = mid;
         else
             lo = mid + 1;
     }
-    pf__atomic_add_double(&x->cells[f->hist.nbuckets + 1], v);
+    pf__atomic_add_double(&cells[nb + 1], v);
     /* Release: a render that reads this count (acquire) sees the sum. */
-    atomic_fetch_add_explicit(&x->cells[lo], 1, memory_order_release);
+    atomic_fetch_add_explicit(&cells[lo], 1, memory_order_release);
 }
 
 int pf_histogram_observe(pf_histogram *h, double v)
