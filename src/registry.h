@@ -70,6 +70,12 @@ int pf__register_all(pf_registry *reg, pf_family_spec *specs, size_t n);
 int pf__register_or_get(pf_registry *reg, pf_family_spec *spec, pf_family **ret,
                         bool *existed);
 
+/* The shared region of reg, or NULL. */
+static inline pf_shared *pf__registry_region(const pf_registry *reg)
+{
+    return reg->shared;
+}
+
 /* The settings reg's families read. */
 static inline const pf_policy *pf__registry_policy(const pf_registry *reg)
 {
