@@ -4,10 +4,12 @@
 stopped at the end, for the tests that need it.
 
 Usage:
-  nodeexp.py load WRITER_LOAD [NSERIES [SCRAPES]]
-      A writer_load process rewrites a textfile of NSERIES series every
-      10 ms while node_exporter (only the textfile collector) is scraped
-      SCRAPES times. Every scrape must have every series and
+  nodeexp.py load "WRITER_LOAD" [NSERIES [SCRAPES]]
+  nodeexp.py load "SHARED_LOAD churn" [NSERIES [SCRAPES]]
+      A writer_load process (or a shared_load daemon, whose workers come
+      and go) rewrites a textfile of NSERIES series every 10 ms while
+      node_exporter (only the textfile collector) is scraped SCRAPES
+      times. Every scrape must have every series and
       node_textfile_scrape_error 0, the file must have been rewritten
       while the scrapes went on, and node_exporter must log no error.
   nodeexp.py verdict PATH...
@@ -142,14 +144,17 @@ def installed():
 
 
 def cmd_load(argv):
-    writer_load = argv[0]
+    """load PROGRAM [NSERIES [SCRAPES]]: PROGRAM is writer_load, or
+    "shared_load churn" (a pre-fork daemon whose workers come and go)."""
+    command = argv[0].split()
     nseries = int(argv[1]) if len(argv) > 1 else 3000
     scrapes = int(argv[2]) if len(argv) > 2 else 300
     textdir = tempfile.mkdtemp(prefix="pf-nodeexp-")
+    program = os.path.basename(command[0])
     writer = exporter = None
     failures = []
     try:
-        writer = subprocess.Popen([writer_load, textdir, str(nseries)],
+        writer = subprocess.Popen(command + [textdir, str(nseries)],
                                   stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, text=True)
         if writer.stdout.readline().strip() != "ready":
@@ -166,7 +171,7 @@ def cmd_load(argv):
             # The writer's process metrics, kept apart from node_exporter's
             # own by their program label.
             procs = [l for l in samples(body, "process_cpu_seconds_total")
-                     if 'program="writer_load"' in l]
+                     if 'program="%s"' % program in l]
             if n != nseries or err != "0" or len(writes) != 1 \
                     or len(procs) != 1:
                 failures.append("scrape %d: %d of %d series, scrape error "
