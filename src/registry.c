@@ -527,7 +527,9 @@ int pf__registry_snapshot(pf_registry *reg, pf_snapshot *s)
         reg->shared_sync(reg);
     pf__lock(&reg->mu);
     s->fams = pf__malloc((reg->nfams ? reg->nfams : 1) * sizeof(*s->fams));
-    if (s->fams) {
+    /* memcpy() must not see the NULL list of a registry without
+     * families. */
+    if (s->fams && reg->nfams) {
         memcpy(s->fams, reg->fams, reg->nfams * sizeof(*s->fams));
         s->nfams = reg->nfams;
     }

@@ -229,6 +229,19 @@ static void render_order_and_omissions(void **state)
     }
 }
 
+/* A registry without a family renders as nothing (and copies no NULL
+ * list: UBSan found one in a shared registry that had taken in none). */
+static void render_empty_registry(void **state)
+{
+    char *text = NULL;
+    size_t len = 1;
+
+    assert_int_equal(pf_registry_render(*state, &text, &len), 0);
+    assert_string_equal(text, "");
+    assert_int_equal(len, 0);
+    free(text);
+}
+
 static void render_constant_labels(void **state)
 {
     pf_registry *reg = *state;
@@ -277,6 +290,8 @@ int main(void)
                                         registry_teardown),
         cmocka_unit_test_setup_teardown(render_order_and_omissions,
                                         registry_setup, registry_teardown),
+        cmocka_unit_test_setup_teardown(render_empty_registry, registry_setup,
+                                        registry_teardown),
         cmocka_unit_test_setup_teardown(render_constant_labels, registry_setup,
                                         registry_teardown),
     };
