@@ -109,6 +109,9 @@ struct pf_shared {
     bool borrowed;
     char *window;
     pid_t pid; /* the process the slot and window are for */
+    /* One more than the last slot ever used, as pf__shared_refresh()
+     * last saw it: sums look no further. */
+    _Atomic unsigned nused;
     /* The regions of this process, for fork() and exit(). */
     struct pf_shared *next;
 };
@@ -491,6 +494,7 @@ static int join(pf_shared *sh)
         return pf__err(-ENOMEM, "cannot map the worker's cells");
     }
     sh->pid = getpid();
+    pf__shared_refresh(sh);
     list_add(sh);
     return 0;
 }
@@ -830,31 +834,65 @@ uint32_t pf__shared_cell_index(const pf_shared *sh,
     return (uint32_t)(cell - (const _Atomic uint64_t *)(const void *)sh->window);
 }
 
+void pf__shared_refresh(pf_shared *sh)
+{
+    unsigned n = 0, cur;
+
+    for (unsigned s = 0; s < sh->limits.workers; s++)
+        if (atomic_load(&slot_at(sh, s)->used))
+            n = s + 1;
+    /* Only ever more: renders running meanwhile see this one or the
+     * last. */
+    cur = atomic_load(&sh->nused);
+    while (n > cur && !atomic_compare_exchange_weak(&sh->nused, &cur, n))
+        ;
+}
+
+/* Is slot s used? Slots only ever become used. */
+static inline bool used(const pf_shared *sh, unsigned s)
+{
+    return atomic_load_explicit(&slot_at(sh, s)->used, memory_order_relaxed);
+}
+
+/* Cell i of the slots ever used below the last refresh's bound: the
+ * cells of slots never used are never touched (their pages never made);
+ * a slot used since is counted from the next refresh on (its counts only
+ * grow, so no total ever goes down). */
 uint64_t pf__shared_sum_u64(const pf_shared *sh, uint32_t i)
 {
-    uint64_t n = 0;
+    unsigned n = atomic_load_explicit(&sh->nused, memory_order_acquire);
+    const char *base = sh->base + sh->off_cells + (size_t)i * 8;
+    uint64_t sum = 0;
 
-    for (unsigned s = 0; s < sh->limits.workers; s++) {
-        const _Atomic uint64_t *c = pf__shared_slot_cell(sh, s, i);
-
-        if (c && pf__shared_slot_used(sh, s))
-            n += atomic_load_explicit(c, memory_order_acquire);
-    }
-    return n;
+    if (i >= sh->limits.cells)
+        return 0;
+    for (unsigned s = 0; s < n; s++)
+        if (used(sh, s))
+            sum += atomic_load_explicit(
+                (const _Atomic uint64_t *)(const void *)(base + (size_t)s *
+                                                                    sh->slot_size),
+                memory_order_acquire);
+    return sum;
 }
 
 double pf__shared_sum_double(const pf_shared *sh, uint32_t i)
 {
+    unsigned n = atomic_load_explicit(&sh->nused, memory_order_acquire);
+    const char *base = sh->base + sh->off_cells + (size_t)i * 8;
     double v = 0;
 
-    for (unsigned s = 0; s < sh->limits.workers; s++) {
-        const _Atomic uint64_t *c = pf__shared_slot_cell(sh, s, i);
+    if (i >= sh->limits.cells)
+        return 0;
+    for (unsigned s = 0; s < n; s++) {
         uint64_t u;
         double d;
 
-        if (!c || !pf__shared_slot_used(sh, s))
+        if (!used(sh, s))
             continue;
-        u = atomic_load_explicit(c, memory_order_relaxed);
+        u = atomic_load_explicit(
+            (const _Atomic uint64_t *)(const void *)(base + (size_t)s *
+                                                                sh->slot_size),
+            memory_order_relaxed);
         memcpy(&d, &u, sizeof(d));
         v += d;
     }

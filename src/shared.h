@@ -112,6 +112,8 @@ void pf__shared_zero_cells(pf_shared *sh, uint32_t i, uint32_t n);
 /* The index of this process's cell `cell` (in its window). */
 uint32_t pf__shared_cell_index(const pf_shared *sh,
                                const _Atomic uint64_t *cell);
+/* Look again at which slots were ever used (before a render). */
+void pf__shared_refresh(pf_shared *sh);
 /* Cell i summed over the slots ever used, as integers or as doubles. */
 uint64_t pf__shared_sum_u64(const pf_shared *sh, uint32_t i);
 double pf__shared_sum_double(const pf_shared *sh, uint32_t i);

@@ -286,6 +286,7 @@ static void sync_hook(pf_registry *reg)
 {
     pf_shreg *st = reg->shreg;
 
+    pf__shared_refresh(reg->shared);
     pf__fork_enter();
     pthread_mutex_lock(&st->sync_mu);
     import_locked(reg, st);

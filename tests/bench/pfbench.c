@@ -28,6 +28,11 @@
  *   latencynop   the same with the writer but no Inc: what the machine
  *             itself adds (interrupts, the writer's use of a CPU), to
  *             compare the Inc's tail with
+ *   w1shared  w1 in a forked worker of a shared registry (issue 14)
+ *   w3shared  2 worker processes released together, N each, on the same
+ *             series of a shared registry: aggregate ns/op
+ *   w5shared  w5's 100,000 series in a shared registry with 16 worker
+ *             slots in use, written N (10) times
  *   fork      fork() + _exit() + waitpid() with 0, 1,000 and 10,000
  *             families registered: median of N (101) each
  *   create    the time to create N/100, N/10 and N series (N = 1,000,000):
@@ -447,6 +452,149 @@ static void latency(long n, int writing, int inc)
     pf_registry_free(reg);
 }
 
+/* ---- shared registries (issue 14) -------------------------------------- */
+
+/* A shared registry for `workers` processes and `series` series. */
+static pf_registry *shared_registry(unsigned workers, unsigned series)
+{
+    pf_registry *reg;
+    pf_config *cfg;
+    char v[32];
+
+    check("config", pf_config_new(&cfg));
+    snprintf(v, sizeof(v), "%u", workers);
+    check("workers", pf_config_set(cfg, "shared", "workers", v, NULL));
+    snprintf(v, sizeof(v), "%u", series);
+    check("series", pf_config_set(cfg, "shared", "series", v, NULL));
+    check("shared", pf_registry_new_shared(cfg, &reg));
+    pf_config_free(cfg);
+    return reg;
+}
+
+/* Run fn(arg, n) in `procs` forked workers released together (a pipe
+ * closed by the parent), and return the wall time in ns from the release
+ * to the last one's end. */
+static double in_workers(int procs, void (*fn)(void *, long), void *arg,
+                         long n)
+{
+    int go[2], ready[2];
+    double t0, t1;
+    char b;
+
+    if (pipe(go) < 0 || pipe(ready) < 0)
+        die("pipe", -errno);
+    for (int i = 0; i < procs; i++) {
+        pid_t pid = fork();
+
+        if (pid < 0)
+            die("fork", -errno);
+        if (pid == 0) {
+            close(go[1]);
+            if (write(ready[1], "x", 1) != 1 || read(go[0], &b, 1) != 0)
+                _exit(1);
+            fn(arg, n);
+            _exit(0);
+        }
+    }
+    for (int i = 0; i < procs; i++)
+        if (read(ready[0], &b, 1) != 1)
+            die("worker", -EIO);
+    t0 = now_ns();
+    close(go[1]);
+    while (wait(NULL) > 0)
+        ;
+    t1 = now_ns();
+    close(go[0]);
+    close(ready[0]);
+    close(ready[1]);
+    return t1 - t0;
+}
+
+static void inc_loop(void *arg, long n)
+{
+    pf_counter *c = arg;
+
+    for (long i = 0; i < n; i++)
+        pf_counter_inc(c);
+}
+
+/* w1shared: w1 in a worker process of a shared registry (its own slot);
+ * w3shared: two worker processes on the same series. */
+static void w_shared(const char *workload, long n)
+{
+    int procs = strcmp(workload, "w3shared") == 0 ? 2 : 1;
+    pf_registry *reg = shared_registry(4, 100);
+    pf_family *f;
+    pf_counter *c;
+    double ns, v;
+
+    check("family",
+          pf_counter_family_new(reg, "bench_w1_total", "W1.", labels3, &f));
+    check("child", pf_counter_with_labels(f, &c, "imap", "plain", "ok", NULL));
+    ns = in_workers(procs, inc_loop, c, n);
+    /* Counted exactly, in the workers' slots, or the figure means
+     * nothing. */
+    pf_counter_value(c, &v);
+    if (v != (double)procs * (double)n) {
+        fprintf(stderr, "pfbench: %s counted %.0f, not %ld\n", workload, v,
+                procs * n);
+        exit(1);
+    }
+    result(workload, procs * n, ns / ((double)procs * (double)n),
+           procs == 2 ? "processes=2" : "processes=1");
+    pf_registry_free(reg);
+}
+
+static void touch(void *arg, long n)
+{
+    (void)n;
+    pf_counter_inc(arg);
+}
+
+/* w5shared: w5's 100,000 series in a shared registry with 16 worker slots
+ * in use (15 workers counted once each), rendered and written n times. */
+static void w5_shared(long n)
+{
+    pf_registry *reg = shared_registry(16, W5_SERIES + 10);
+    double create_ms, ms[64], t0;
+    pf_family *f;
+    pf_counter *c;
+    char extra[256];
+    long size = 0;
+    FILE *file;
+
+    if (n <= 0 || n > 64)
+        n = 10;
+    check("family",
+          pf_counter_family_new(reg, "bench_w5_total", "W5.", labels3, &f));
+    check("limit", pf_family_set_max_series(f, 0));
+    create_ms = create_series(f, W5_SERIES, 1);
+    check("child", pf_counter_with_labels(f, &c, "k0", "v0", "r0", NULL));
+    /* 15 workers, one after the other: with the parent, 16 slots used. */
+    for (int i = 0; i < 15; i++)
+        in_workers(1, touch, c, 1);
+    for (long i = 0; i < n; i++) {
+        t0 = now_ns();
+        check("write", pf_registry_write_textfile(reg, "/dev/shm",
+                                                  "pfbench-w5s.prom", 0, 0));
+        ms[i] = (now_ns() - t0) / 1e6;
+    }
+    file = fopen("/dev/shm/pfbench-w5s.prom", "r");
+    if (file) {
+        fseek(file, 0, SEEK_END);
+        size = ftell(file);
+        fclose(file);
+    }
+    unlink("/dev/shm/pfbench-w5s.prom");
+    qsort(ms, (size_t)n, sizeof(ms[0]), cmp_double);
+    snprintf(extra, sizeof(extra),
+             "series=%d slots=16 write_ms_median=%.2f file_bytes=%ld "
+             "create_ms=%.1f",
+             W5_SERIES, ms[n / 2], size, create_ms);
+    result("w5shared", n, ms[n / 2] * 1e6 / W5_SERIES, extra);
+    pf_registry_free(reg);
+}
+
 /* ---- fork --------------------------------------------------------------- */
 
 /* fork() + _exit() + waitpid() with 0, 1,000 and 10,000 families of one
@@ -498,7 +646,8 @@ int main(int argc, char **argv)
 
     if (argc < 2 || argc > 3) {
         fprintf(stderr, "usage: pfbench w1|w2|w3same|w3diff|w3sharded|w4|"
-                        "w5|create|fork|latency|latencyidle|latencynop "
+                        "w5|w1shared|w3shared|w5shared|create|fork|latency|"
+                        "latencyidle|latencynop "
                         "[ITERATIONS]\n");
         return 2;
     }
@@ -516,6 +665,10 @@ int main(int argc, char **argv)
         w4(n ? n : 50000000);
     else if (strcmp(w, "w5") == 0)
         w5(n ? n : 10);
+    else if (strcmp(w, "w1shared") == 0 || strcmp(w, "w3shared") == 0)
+        w_shared(w, n ? n : 100000000);
+    else if (strcmp(w, "w5shared") == 0)
+        w5_shared(n ? n : 10);
     else if (strcmp(w, "fork") == 0)
         fork_cost(n ? n : 101);
     else if (strcmp(w, "create") == 0)
