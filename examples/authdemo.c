@@ -3,7 +3,7 @@
  * authdemo: a small daemon that simulates authentication attempts and
  * keeps their counts in a node_exporter textfile.
  *
- *   authdemo -c FILE.ini [-d SECONDS] [-t THREADS]
+ *   authdemo -c FILE.ini [-d SECONDS] [-t THREADS] [-w WORKERS]
  *
  * THREADS threads (default 2) count random attempts with auth_metrics,
  * some of them refused by a rate limit, while the writer configured by
@@ -11,6 +11,11 @@
  * SECONDS (default: until SIGINT or SIGTERM) it stops the writer, which
  * writes a last time, and exits 0. A bad ini file is reported with its
  * line and exit status 1.
+ *
+ * With -w, it is a pre-fork daemon, as a mail server is: the master makes
+ * a shared registry (the [shared] section of FILE.ini sets its limits),
+ * forks WORKERS workers that count with THREADS threads each, and writes
+ * the one file of their totals (libpromfile(7), "Pre-fork daemons").
  */
 #include <errno.h>
 #include <limits.h>
@@ -22,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -69,7 +75,111 @@ static void *client(void *arg)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: authdemo -c FILE.ini [-d SECONDS] [-t THREADS]\n");
+    fprintf(f, "usage: authdemo -c FILE.ini [-d SECONDS] [-t THREADS] "
+               "[-w WORKERS]\n");
+}
+
+/* Count with `threads` client threads until SIGINT or SIGTERM (blocked:
+ * taken by sigwait()), or for `seconds` if not 0. */
+static int count_until_told(long threads, long seconds, sigset_t *sigs)
+{
+    pthread_t *tids = calloc((size_t)threads, sizeof(*tids));
+
+    if (!tids)
+        return -1;
+    for (long i = 0; i < threads; i++)
+        if (pthread_create(&tids[i], NULL, client,
+                           (void *)(uintptr_t)(getpid() * 1000 + i + 1)) !=
+            0) {
+            fprintf(stderr, "authdemo: cannot start a thread\n");
+            return -1;
+        }
+    if (seconds > 0) {
+        struct timespec t = {seconds, 0};
+
+        while (sigtimedwait(sigs, NULL, &t) < 0 && errno == EINTR)
+            ;
+    } else {
+        int sig;
+
+        sigwait(sigs, &sig);
+    }
+    atomic_store(&stop, true);
+    for (long i = 0; i < threads; i++)
+        pthread_join(tids[i], NULL);
+    free(tids);
+    return 0;
+}
+
+/* The pre-fork daemon of -w: a shared registry, `workers` workers, one
+ * file written by the master. */
+static int prefork(const char *ini, long workers, long threads, long seconds,
+                   sigset_t *sigs)
+{
+    pf_registry *reg;
+    pf_config *cfg;
+    pf_writer *w;
+    pf_error err;
+    pid_t *pids;
+    int r;
+
+    r = pf_config_new(&cfg);
+    if (r == 0)
+        r = pf_config_load(cfg, ini, &err);
+    if (r < 0) {
+        fprintf(stderr, "authdemo: %s:%u: %s\n", err.source, err.line,
+                err.text);
+        return 1;
+    }
+    r = pf_registry_new_shared(cfg, &reg);
+    if (r == 0)
+        r = auth_metrics_init(reg);
+    if (r == 0)
+        r = auth_metrics_create_all();
+    if (r == 0)
+        r = pf_writer_start(reg, cfg, &w);
+    pf_config_free(cfg);
+    if (r < 0) {
+        fprintf(stderr, "authdemo: %s\n", pf_last_error());
+        return 1;
+    }
+    pids = calloc((size_t)workers, sizeof(*pids));
+    if (!pids)
+        return 1;
+    for (long i = 0; i < workers; i++) {
+        pids[i] = fork();
+        if (pids[i] < 0) {
+            fprintf(stderr, "authdemo: fork: %s\n", strerror(errno));
+            return 1;
+        }
+        /* A worker: the registry and its handles are its too; it counts
+         * until the master stops it. */
+        if (pids[i] == 0)
+            exit(count_until_told(threads, 0, sigs) < 0);
+    }
+    if (seconds > 0) {
+        struct timespec t = {seconds, 0};
+
+        while (sigtimedwait(sigs, NULL, &t) < 0 && errno == EINTR)
+            ;
+    } else {
+        int sig;
+
+        sigwait(sigs, &sig);
+    }
+    for (long i = 0; i < workers; i++)
+        kill(pids[i], SIGTERM);
+    for (long i = 0; i < workers; i++)
+        waitpid(pids[i], NULL, 0);
+    free(pids);
+    /* The last write has every worker's counts. */
+    r = pf_writer_stop(w);
+    pf_registry_free(reg);
+    if (r < 0) {
+        fprintf(stderr, "authdemo: last write failed: %s\n", pf_strerror(r));
+        return 1;
+    }
+    return 0;
 }
 
 static long number(const char *s, const char *what, long min, long max)
@@ -90,14 +200,13 @@ static long number(const char *s, const char *what, long min, long max)
 int main(int argc, char **argv)
 {
     const char *ini = NULL;
-    long seconds = 0, threads = 2;
-    pthread_t *tids;
+    long seconds = 0, threads = 2, workers = 0;
     sigset_t sigs;
     pf_writer *w;
     pf_error err;
     int opt, r;
 
-    while ((opt = getopt(argc, argv, "c:d:t:h")) != -1) {
+    while ((opt = getopt(argc, argv, "c:d:t:w:h")) != -1) {
         switch (opt) {
         case 'c':
             ini = optarg;
@@ -107,6 +216,9 @@ int main(int argc, char **argv)
             break;
         case 't':
             threads = number(optarg, "THREADS", 1, 256);
+            break;
+        case 'w':
+            workers = number(optarg, "WORKERS", 1, 1024);
             break;
         case 'h':
             usage(stdout);
@@ -126,6 +238,8 @@ int main(int argc, char **argv)
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    if (workers)
+        return prefork(ini, workers, threads, seconds, &sigs);
 
     r = auth_metrics_init(NULL);
     if (r == 0)
@@ -149,31 +263,8 @@ int main(int argc, char **argv)
                 "retry)\n",
                 pf_strerror(pf_writer_last_error(w)));
 
-    tids = calloc((size_t)threads, sizeof(*tids));
-    if (!tids)
+    if (count_until_told(threads, seconds, &sigs) < 0)
         return 1;
-    for (long i = 0; i < threads; i++)
-        if (pthread_create(&tids[i], NULL, client,
-                           (void *)(uintptr_t)(i + 1)) != 0) {
-            fprintf(stderr, "authdemo: cannot start a thread\n");
-            return 1;
-        }
-
-    if (seconds > 0) {
-        struct timespec t = {seconds, 0};
-
-        while (sigtimedwait(&sigs, NULL, &t) < 0 && errno == EINTR)
-            ;
-    } else {
-        int sig;
-
-        sigwait(&sigs, &sig);
-    }
-
-    atomic_store(&stop, true);
-    for (long i = 0; i < threads; i++)
-        pthread_join(tids[i], NULL);
-    free(tids);
     r = pf_writer_stop(w);
     if (r < 0) {
         fprintf(stderr, "authdemo: last write failed: %s\n", pf_strerror(r));

@@ -56,4 +56,23 @@ check_seen
 "$L" kill "$dir" "$rounds" || fails=$((fails + 1))
 check_seen
 "$L" leader "$dir" || fails=$((fails + 1))
+
+# The example: authdemo -w 4, a pre-fork daemon of the README.
+cat >"$dir/authdemo.ini" <<INI
+[textfile]
+directory = $dir
+file = authdemo.prom
+interval = 50ms
+[shared]
+workers = 8
+INI
+"$top_builddir/examples/authdemo" -c "$dir/authdemo.ini" -d 1 -w 4 ||
+    { echo "FAIL: authdemo -w 4"; fails=$((fails + 1)); }
+n=$(grep -c '^mox_authentication_total{' "$dir/authdemo.prom")
+[ "$n" = 378 ] || { echo "FAIL: authdemo -w 4 wrote $n series"; fails=$((fails + 1)); }
+"$P" check --strict --user= "$dir/authdemo.prom" ||
+    { echo "FAIL: authdemo -w 4's file fails check"; fails=$((fails + 1)); }
+grep -qx 'promfile_shared_workers{state="dead"} 0' "$dir/authdemo.prom" ||
+    { echo "FAIL: authdemo's workers did not free their slots"; fails=$((fails + 1)); }
+[ $fails = 0 ] && echo "ok authdemo -w 4: 378 series, its workers gone cleanly"
 exit $((fails != 0))
