@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The README's "Instrument your C program in 5 minutes" is
 # examples/mailer.c (issue 12, item 15):
-#   - its ```c blocks, joined by blank lines, are the file from its
-#     first #include on, byte for byte;
+#   - its ```c blocks, up to its first subsection, joined by blank
+#     lines, are the file from its first #include on, byte for byte;
 #   - the program, built by make check, run with an ini file of the test
 #     (as $PROMFILE_CONFIG says), writes a file holding its metric, which
 #     passes promfile check --strict and, when installed, promtool.
@@ -19,7 +19,7 @@ fail() {
 
 awk '
     /^## Instrument your C program/ { on = 1; next }
-    /^## / { on = 0 }
+    /^###? / { on = 0 }
     on && /^```c$/ { if (n++) printf "\n"; grab = 1; next }
     on && /^```/ { grab = 0; next }
     grab { print }
