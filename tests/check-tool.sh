@@ -292,9 +292,30 @@ refuse "counter without _total" set "$F" requests 1 --type counter
 refuse "bad --type" set "$F" x 1 --type histogram
 refuse "type clash" set "$F" app_temperature_celsius 1 --type counter
 refuse "histogram" set "$F" 'x_bucket{le="1"}' 1
-ls "$E" | grep -v -e '^app.prom' -e '^new.prom' -e '^orig$' \
-    -e '^want' -e '^got$' -e '^err$' && fail "left-over files"
-[ -e "$F.lock" ] || fail "no lock file $F.lock"
+# No litter: the edits leave nothing beside the files but what this test
+# made (no FILE.lock, no temporary file).
+ls -a "$E" | grep -v -e '^\.$' -e '^\.\.$' -e '^app.prom$' -e '^new.prom$' \
+    -e '^orig$' -e '^want' -e '^got$' -e '^err$' && fail "left-over files"
+
+# A FIFO (or a device) where the file should be is refused, without
+# blocking in open(); a FIFO at FILE.lock, the lock file of old, is left
+# alone and blocks nothing (issue 12, item 10).
+mkfifo "$E/fifo.prom"
+timeout 10 "$P" inc "$E/fifo.prom" fifo_total 2>"$E/err"
+rc=$?
+[ "$rc" = 1 ] || fail "inc on a FIFO: exit $rc (124: it blocked), want 1"
+grep -q "not a regular file" "$E/err" || fail "inc on a FIFO: $(cat "$E/err")"
+rm "$E/fifo.prom"
+mkfifo "$F.lock"
+timeout 10 "$P" inc "$F" 'jobs_done_total{job="backup"}' ||
+    fail "inc with a FIFO at FILE.lock: exit $?"
+[ -p "$F.lock" ] || fail "the FIFO at FILE.lock was touched"
+rm "$F.lock"
+ln -s /dev/zero "$E/zero.prom"
+timeout 10 "$P" set "$E/zero.prom" x 1 2>/dev/null
+[ $? = 1 ] || fail "set on /dev/zero: not refused"
+rm "$E/zero.prom"
+cp "$F" "$E/orig"
 
 # A file that fails check is refused unless --force.
 cp "$D/bad/timestamp.prom" "$E/bad.prom"

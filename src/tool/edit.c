@@ -5,9 +5,12 @@
  * file is read with the reader of text/reader.h, which gives the offsets
  * of each line and value.
  *
- * Writers of one file serialize on flock() of FILE.lock beside it: the
- * .prom itself cannot carry the lock, since each write replaces it by
- * rename() and a waiter would then hold a lock on the old inode.
+ * Writers of one file serialize on flock() of the .prom file itself, and
+ * leave nothing else in the directory (issue 12): since every write
+ * replaces the file by rename(), a writer that got the lock checks that
+ * the name still stands for the file it locked, and starts again if not.
+ * The creation of a file that does not exist yet serializes on flock() of
+ * its directory.
  */
 #include "tool.h"
 
@@ -37,31 +40,69 @@ static int fail(const char *fmt, ...)
     return 1;
 }
 
-static int lock_file(const char *file, int *ret)
+static int lock_fd(int fd)
 {
-    size_t n = strlen(file);
-    char *path = malloc(n + sizeof(".lock"));
-    int fd, r;
+    int r;
 
-    if (!path)
-        return -ENOMEM;
-    memcpy(path, file, n);
-    memcpy(path + n, ".lock", sizeof(".lock"));
-    /* Never removed: unlinking a lock file lets two writers hold locks on
-     * two different inodes of the same name. */
-    fd = open(path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-    free(path);
-    if (fd < 0)
-        return -errno;
     while ((r = flock(fd, LOCK_EX)) < 0 && errno == EINTR)
         ;
-    if (r < 0) {
-        r = -errno;
-        close(fd);
-        return r;
+    return r < 0 ? -errno : 0;
+}
+
+/* The file being edited, locked: its descriptor (-1 when it does not
+ * exist yet, and the directory's lock is held instead). */
+typedef struct target {
+    int dfd; /* the directory, locked when fd is -1 */
+    int fd;  /* the file, locked */
+    struct stat st;
+} target;
+
+/* Lock `base` in the directory dfd: see the comment at the top. Returns
+ * 0, PT_NOT_REGULAR or -errno. */
+static int lock_target(target *t, const char *base)
+{
+    bool dir_locked = false;
+    int r;
+
+    /* Each round is the work of another writer done: bounded only to
+     * stop a loop that cannot end. */
+    for (int round = 0; round < 100000; round++) {
+        struct stat now;
+
+        r = pt_open_regular(t->dfd, base, &t->fd, &t->st);
+        if (r == -ENOENT) {
+            if (dir_locked)
+                return 0;
+            /* Creators of the file wait for one another here, then look
+             * again: the one before may have made it. */
+            r = lock_fd(t->dfd);
+            if (r < 0)
+                return r;
+            dir_locked = true;
+            continue;
+        }
+        if (r != 0)
+            return r;
+        if (dir_locked) {
+            flock(t->dfd, LOCK_UN);
+            dir_locked = false;
+        }
+        r = lock_fd(t->fd);
+        /* While this waited, a writer may have renamed a new file over the
+         * name: this lock is then on a file nobody reads any more. */
+        if (r == 0 && fstatat(t->dfd, base, &now, 0) == 0) {
+            if (now.st_dev == t->st.st_dev && now.st_ino == t->st.st_ino &&
+                fstat(t->fd, &t->st) == 0)
+                return 0;
+        } else if (r == 0 && errno != ENOENT) {
+            r = -errno;
+        }
+        close(t->fd);
+        t->fd = -1;
+        if (r < 0)
+            return r;
     }
-    *ret = fd;
-    return 0;
+    return -EAGAIN;
 }
 
 /* Everything a reading of the file leaves for the edit. */
@@ -362,7 +403,7 @@ static int check_args(const pt_edit *e, edit_state *st)
     return 0;
 }
 
-/* Read the file fd whole into *data. */
+/* Read the locked file t->fd whole into *data. */
 static int slurp(int fd, size_t size, char **data, size_t *len)
 {
     size_t cap = size + 1, n = 0;
@@ -404,8 +445,7 @@ static int slurp(int fd, size_t size, char **data, size_t *len)
 int pt_cmd_edit(const pt_edit *e)
 {
     edit_state st = {e, {0}, PF_TYPE_GAUGE, 0};
-    int lockfd = -1, fd = -1;
-    struct stat sb;
+    target t = {-1, -1, {0}};
     scan sc = {0};
     pf_reader *r = NULL;
     pf_buf b = {0};
@@ -426,31 +466,38 @@ int pt_cmd_edit(const pt_edit *e)
     if (!dir)
         goto nomem;
     base = base ? base + 1 : e->file;
-    ret = lock_file(e->file, &lockfd);
+    t.dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (t.dfd < 0) {
+        fprintf(stderr, "promfile: cannot open the directory of %s: %s\n",
+                e->file, pf_strerror(-errno));
+        goto out;
+    }
+    ret = lock_target(&t, base);
+    if (ret == PT_NOT_REGULAR) {
+        fprintf(stderr,
+                "promfile: %s is not a regular file but a %s; not "
+                "modified\n",
+                e->file, pt_file_kind(&t.st));
+        goto out;
+    }
     if (ret < 0) {
-        fprintf(stderr, "promfile: cannot lock %s.lock: %s\n", e->file,
+        fprintf(stderr, "promfile: cannot lock %s: %s\n", e->file,
                 pf_strerror(ret));
         goto out;
     }
-    fd = open(e->file, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 && (errno != ENOENT || e->op == PT_DEL)) {
+    if (t.fd < 0 && e->op == PT_DEL) {
         fprintf(stderr, "promfile: cannot read %s: %s\n", e->file,
-                pf_strerror(-errno));
+                pf_strerror(-ENOENT));
         goto out;
     }
-    if (fd >= 0) {
-        if (fstat(fd, &sb) < 0) {
-            fprintf(stderr, "promfile: cannot read %s: %s\n", e->file,
-                    pf_strerror(-errno));
-            goto out;
-        }
-        if ((uint64_t)sb.st_size > PF_READER_MAX_SIZE) {
+    if (t.fd >= 0) {
+        if ((uint64_t)t.st.st_size > PF_READER_MAX_SIZE) {
             fprintf(stderr,
                     "promfile: %s is larger than %llu MiB; not modified\n",
                     e->file, (unsigned long long)(PF_READER_MAX_SIZE >> 20));
             goto out;
         }
-        ret = slurp(fd, (size_t)sb.st_size, &data, &len);
+        ret = slurp(t.fd, (size_t)t.st.st_size, &data, &len);
         if (ret == -ENOMEM)
             goto nomem;
         if (ret < 0) {
@@ -458,7 +505,7 @@ int pt_cmd_edit(const pt_edit *e)
                     pf_strerror(ret));
             goto out;
         }
-        mode = sb.st_mode & 07777;
+        mode = t.st.st_mode & 07777;
     }
     ret = count_errors(e->file, data ? data : "", len, !e->force, &old_errors);
     if (ret < 0)
@@ -520,10 +567,10 @@ out:
     pf__buf_release(&b);
     free(data);
     free(dir);
-    if (fd >= 0)
-        close(fd);
-    /* Closing drops the lock, after the rename. */
-    if (lockfd >= 0)
-        close(lockfd);
+    /* Closing drops the locks, after the rename. */
+    if (t.fd >= 0)
+        close(t.fd);
+    if (t.dfd >= 0)
+        close(t.dfd);
     return rc;
 }
