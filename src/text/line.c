@@ -394,18 +394,12 @@ static void hist_sample(pf_reader *r, fam *f, long gi, enum pf_suffix part,
                                        lp_str(lp, lp->special_val),
                                        lp->special_vlen),
                         f->name, g->last_line);
-    else if (g->nbuckets > 0 && le < g->last_le)
-        pf__text_report(
-            r, line, PF_RULE_HISTOGRAM,
-            "the buckets of %s are not in increasing le order (after "
-            "line %u)",
-            f->name, g->last_line);
-    else if (g->nbuckets > 0 && v < g->last_value)
-        pf__text_report(
-            r, line, PF_RULE_HISTOGRAM,
-            "the buckets of %s are not cumulative: this count is below "
-            "that of line %u",
-            f->name, g->last_line);
+    else if (g->nbuckets > 0 && (le < g->last_le || v < g->last_value))
+        pf__text_report(r, line, PF_RULE_HISTOGRAM,
+                        "the buckets of %s are not %s (after line %u)", f->name,
+                        le < g->last_le ? "in increasing le order"
+                                        : "cumulative: this count is lower",
+                        g->last_line);
     if (isinf(le) && le > 0) {
         g->has_inf = true;
         g->inf_value = v;
@@ -687,6 +681,34 @@ static int read_comment(pf_reader *r, const char *p, size_t n, size_t i,
     return 0;
 }
 
+/* What the parser makes of a sample of a histogram or summary that is
+ * not what its name says (part: how its name was resolved): a reason,
+ * with its rule in *rule, or NULL. */
+static const char *misplaced(enum special mode, enum pf_suffix part,
+                             const lineparse *lp, enum pf_rule *rule)
+{
+    *rule = mode == SP_LE ? PF_RULE_HISTOGRAM : PF_RULE_SUMMARY;
+    if (mode == SP_NONE)
+        return NULL;
+    if (mode == SP_LE && part == PF_SUFFIX_NONE)
+        return lp->special ? "has no _bucket suffix (read as a bucket)"
+                           : "has no _bucket, _sum or _count suffix (the "
+                             "parser ignores it)";
+    if (mode == SP_LE && part == PF_SUFFIX_BUCKET)
+        return lp->special ? NULL : "has no le label (the parser ignores it)";
+    if (mode == SP_QUANTILE && part == PF_SUFFIX_NONE && !lp->special)
+        return "has no quantile label (the parser ignores it)";
+    if (mode == SP_QUANTILE && part == PF_SUFFIX_NONE)
+        return isnan(lp->special_v) ? "has quantile=\"NaN\", which makes "
+                                      "no quantile (the parser ignores it)"
+                                    : NULL;
+    /* A _sum or _count. */
+    *rule = PF_RULE_LE_QUANTILE;
+    return lp->special ? "has an le or quantile label, which the parser "
+                         "ignores there"
+                       : NULL;
+}
+
 /* The rules of a sample that the parser read, of family fi. */
 static int sample(pf_reader *r, long fi, enum pf_suffix part, enum special mode,
                   const char *p, size_t ns, size_t ne, double v, bool canon,
@@ -695,6 +717,8 @@ static int sample(pf_reader *r, long fi, enum pf_suffix part, enum special mode,
     lineparse *lp = &r->lp;
     fam *f = &r->fams[fi];
     char b[80], c[40];
+    enum pf_rule rule;
+    const char *why;
     int ret;
 
     r->nsamples++;
@@ -725,52 +749,15 @@ static int sample(pf_reader *r, long fi, enum pf_suffix part, enum special mode,
                             "the counter %s is negative", f->name);
     }
     pf__text_shown(b, sizeof(b), p + ns, ne - ns);
-    if (mode == SP_LE) {
-        if (part == PF_SUFFIX_NONE)
-            pf__text_report(
-                r, l->no, PF_RULE_HISTOGRAM,
-                "the sample %s of the histogram %s has no _bucket, _sum "
-                "or _count suffix (%s)",
-                b, f->name,
-                lp->special ? "read as a bucket" : "the parser ignores it");
-        else if (part == PF_SUFFIX_BUCKET && !lp->special)
-            pf__text_report(
-                r, l->no, PF_RULE_HISTOGRAM,
-                "the bucket %s has no le label (the parser ignores it)", b);
-        else if (part != PF_SUFFIX_BUCKET && lp->special)
-            pf__text_report(r, l->no, PF_RULE_LE_QUANTILE,
-                            "the label le of %s is ignored: it belongs to the "
-                            "_bucket samples",
-                            b);
-    } else if (mode == SP_QUANTILE) {
-        if (part == PF_SUFFIX_NONE && !lp->special)
-            pf__text_report(
-                r, l->no, PF_RULE_SUMMARY,
-                "the sample %s of a summary has no quantile label (the "
-                "parser ignores it)",
-                b);
-        else if (part == PF_SUFFIX_NONE && isnan(lp->special_v))
-            pf__text_report(
-                r, l->no, PF_RULE_SUMMARY,
-                "quantile=\"NaN\" makes no quantile of %s: the parser "
-                "ignores it",
-                b);
-        else if (part != PF_SUFFIX_NONE && lp->special)
-            pf__text_report(
-                r, l->no, PF_RULE_LE_QUANTILE,
-                "the label quantile of %s is ignored: it belongs to the "
-                "quantiles",
-                b);
-    }
-    if (lp->has_le)
-        pf__text_report(
-            r, l->no, PF_RULE_LE_QUANTILE,
-            "the label le belongs to the buckets of histograms, not to "
-            "%s",
-            b);
-    if (lp->has_quantile)
+    why = misplaced(mode, part, lp, &rule);
+    if (why)
+        pf__text_report(r, l->no, rule, "the sample %s of the %s %s %s", b,
+                        pf__type_name(f->type), f->name, why);
+    if (lp->has_le || lp->has_quantile)
         pf__text_report(r, l->no, PF_RULE_LE_QUANTILE,
-                        "the label quantile belongs to summaries, not to %s",
+                        "the label %s belongs to %s, not to %s",
+                        lp->has_le ? PF_LABEL_LE : PF_LABEL_QUANTILE,
+                        lp->has_le ? "the buckets of histograms" : "summaries",
                         b);
     if (lp->special && !lp->special_canon)
         pf__text_report(
