@@ -364,3 +364,70 @@ bool pf__utf8_valid(const char *str, size_t len)
     }
     return true;
 }
+
+/* ---- Lines and files ---- */
+
+bool pf__is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+enum pf_keyword pf__comment_keyword(const char *tok, size_t n)
+{
+    static const struct {
+        const char *word;
+        enum pf_keyword kw;
+    } words[] = {
+        {"HELP", PF_KEYWORD_HELP},
+        {"TYPE", PF_KEYWORD_TYPE},
+        {"EOF", PF_KEYWORD_EOF},
+        {"UNIT", PF_KEYWORD_UNIT},
+    };
+
+    for (size_t i = 0; i < PF_ARRAY_SIZE(words); i++)
+        if (strlen(words[i].word) == n && memcmp(tok, words[i].word, n) == 0)
+            return words[i].kw;
+    return PF_KEYWORD_NONE;
+}
+
+bool pf__type_openmetrics(const char *tok, size_t n)
+{
+    /* The types of OpenMetrics 1.0 that 0.0.4 lacks; "gaugehistogram" is
+     * not "gauge_histogram", which client_model knows (see
+     * pf__type_parse()). */
+    static const char *const om[] = {"info", "stateset", "gaugehistogram",
+                                     "unknown"};
+
+    for (size_t i = 0; i < PF_ARRAY_SIZE(om); i++)
+        if (strlen(om[i]) == n && memcmp(tok, om[i], n) == 0)
+            return true;
+    return false;
+}
+
+bool pf__parse_timestamp(const char *s, size_t n)
+{
+    /* The magnitude of INT64_MIN, the largest one ParseInt takes. */
+    static const char max[] = "9223372036854775808";
+    size_t i = 0, digits;
+    bool neg = false;
+
+    if (n > 0 && (s[0] == '+' || s[0] == '-')) {
+        neg = s[0] == '-';
+        i++;
+    }
+    /* Leading zeros are fine, and do not count towards the range. */
+    while (i < n - (n > 0) && s[i] == '0' && is_digit(s[i + 1]))
+        i++;
+    digits = n - i;
+    if (digits == 0)
+        return false;
+    for (size_t k = i; k < n; k++)
+        if (!is_digit(s[k]))
+            return false;
+    if (digits != sizeof(max) - 1)
+        return digits < sizeof(max) - 1;
+    /* Nineteen digits: compare with the limit, which is one more for
+     * negative numbers. */
+    return neg ? memcmp(s + i, max, digits) <= 0
+               : memcmp(s + i, max, digits) < 0;
+}

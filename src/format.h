@@ -129,4 +129,40 @@ int pf__label_unescape(char c);
  * surrogates, nothing above U+10FFFF), as Go's utf8.ValidString says? */
 bool pf__utf8_valid(const char *s, size_t len);
 
+/* ---- Lines and files (added for the reader of promfile check) ---- */
+
+/* The blanks the parser skips between the tokens of a line: ' ' and '\t'
+ * only. A '\r' is an ordinary byte, so a CRLF line ends in it. */
+bool pf__is_blank(char c);
+
+/* The keyword of a comment "# WORD ...", which the parser compares case
+ * and all: HELP and TYPE, and the OpenMetrics ones it reads as plain
+ * comments, EOF and UNIT. */
+enum pf_keyword {
+    PF_KEYWORD_NONE = 0,
+    PF_KEYWORD_HELP,
+    PF_KEYWORD_TYPE,
+    PF_KEYWORD_EOF,
+    PF_KEYWORD_UNIT,
+};
+enum pf_keyword pf__comment_keyword(const char *tok, size_t n);
+
+/* Is tok[0..n) a type that only OpenMetrics has (info, stateset,
+ * gaugehistogram, unknown)? pf__type_parse() says PF_TOKEN_UNKNOWN for
+ * each: node_exporter refuses the file. */
+bool pf__type_openmetrics(const char *tok, size_t n);
+
+/* The label name the parser refuses in a sample (a label name starting
+ * with PF_RESERVED_PREFIX otherwise passes the parser). */
+#define PF_LABEL_METRIC_NAME "__name__"
+
+/* Does Go's strconv.ParseInt(s, 10, 64), which the parser calls on the
+ * token after a value, accept s[0..n)? Then the token is a timestamp:
+ * [+-]digits, in the range of an int64. */
+bool pf__parse_timestamp(const char *s, size_t n);
+
+/* node_exporter's textfile collector reads the files whose name ends in
+ * this, case and all. */
+#define PF_TEXTFILE_SUFFIX ".prom"
+
 #endif /* PF_FORMAT_H */

@@ -25,8 +25,7 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-/* promlint's camelCase rule: a lower-case letter followed by an upper. */
-static bool has_camel_case(const char *s)
+bool pf__camel_case(const char *s)
 {
     for (; s[0] && s[1]; s++)
         if (s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'A' && s[1] <= 'Z')
@@ -123,7 +122,7 @@ static int check_name_lints(const char *name, enum pf_type type)
                        "metric name " NAMEFMT " contains ':', which is "
                        "reserved for recording rules",
                        name);
-    if (has_camel_case(name))
+    if (pf__camel_case(name))
         return pf__err(-EINVAL,
                        "metric name " NAMEFMT " is camelCase; use "
                        "snake_case",
@@ -241,7 +240,7 @@ int pf__check_label_name(const char *name)
                        "label name " NAMEFMT " is reserved for histograms "
                        "and summaries",
                        name);
-    if (has_camel_case(name))
+    if (pf__camel_case(name))
         return pf__err(-EINVAL,
                        "label name " NAMEFMT " is camelCase; use snake_case",
                        name);

@@ -13,6 +13,9 @@ int pf__check_metric_name(const char *name, enum pf_type type);
 int pf__check_label_name(const char *name);
 int pf__check_help(const char *help);
 int pf__check_label_value(const char *value, size_t len);
+/* promlint's camelCase rule, which the checks above apply to names: does
+ * s have a lower-case letter followed by an upper-case one? */
+bool pf__camel_case(const char *s);
 /* Copy s[0..len) to dst, each byte that starts no valid UTF-8 sequence
  * (and each CR) replaced by U+FFFD, stopping before the first character
  * that would take the copy past `max` bytes (SIZE_MAX: no limit; dst

@@ -3,9 +3,9 @@
 # Every golden file in tests/data/ (the exact text the unit tests expect
 # the library to render) must pass `promtool check metrics` with exit 0 --
 # no parse error and no naming lint -- and must mean to Python's
-# prometheus_client parser what its .expect file says, and must pass our
-# strict checker tests/promcheck.py. The authprint example's output is
-# checked by promtool and promcheck too.
+# prometheus_client parser what its .expect file says, and must pass the
+# shipped `promfile check --strict` (no error, no warning). The authprint
+# example's output is checked by promtool and promfile check too.
 #
 # SKIP (77) only when promtool (package prometheus) or the parser
 # (package python3-prometheus-client) is missing.
@@ -14,6 +14,7 @@ set -u
 : "${top_builddir:=.}"
 data=$srcdir/tests/data
 python=/usr/bin/python3
+promfile=$top_builddir/src/tool/promfile
 
 if ! command -v promtool >/dev/null 2>&1; then
     echo "SKIP: promtool not found (apt-get install prometheus)"
@@ -34,8 +35,8 @@ for prom in "$data"/*.prom; do
         echo "$out" >&2
         fail=1
     fi
-    if ! out=$("$python" "$srcdir/tests/promcheck.py" "$prom" 2>&1); then
-        echo "FAIL: promcheck $prom:" >&2
+    if ! out=$("$promfile" check --strict --user= "$prom" 2>&1); then
+        echo "FAIL: promfile check --strict $prom:" >&2
         echo "$out" >&2
         fail=1
     fi
@@ -57,9 +58,12 @@ if ! out=$("$top_builddir/examples/authprint" | promtool check metrics 2>&1); th
     echo "$out" >&2
     fail=1
 fi
-if ! out=$("$top_builddir/examples/authprint" |
-    "$python" "$srcdir/tests/promcheck.py" - 2>&1); then
-    echo "FAIL: examples/authprint output fails promcheck:" >&2
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-golden.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+"$top_builddir/examples/authprint" >"$tmp/authprint.prom"
+if ! out=$("$promfile" check --strict --user= "$tmp/authprint.prom" 2>&1)
+then
+    echo "FAIL: examples/authprint output fails promfile check:" >&2
     echo "$out" >&2
     fail=1
 fi

@@ -28,6 +28,9 @@ expect_of() {
 }
 
 # ---- The corpus --------------------------------------------------------
+# Every bad file breaks a rule that is an error; a good file may break
+# warnings only, named on its first line. tests/check-verdicts.sh checks
+# these verdicts against node_exporter itself.
 nbad=0
 ngood=0
 rules=
@@ -66,38 +69,73 @@ for f in "$D"/good/*.prom; do
         [ -z "$out" ] || fail "$f: clean file, but: $out"
     fi
 done
-nrules=$(for r in $rules; do echo "$r"; done | sort -u | wc -l)
-echo "corpus: $nbad bad, $ngood good files, $nrules rules"
 
 # ---- Directories: node_exporter's choice of files, cross-file rules ----
-dir_expect() { # dir rc rule
-    out=$("$P" check --user= "$1")
+# The rules a directory breaks are named on the first lines of its files.
+for d in "$D"/dirs/*/; do
+    d=${d%/}
+    want=
+    for f in "$d"/*.prom "$d"/.*.prom; do
+        [ -f "$f" ] && want="$want $(expect_of "$f")"
+    done
+    out=$("$P" check --user= "$d")
     rc=$?
-    [ "$rc" = "$2" ] || fail "$1: exit $rc, want $2: $out"
-    case "$out" in
-    *": error: $3: "*) ;;
-    *) [ "$3" = - ] || fail "$1: rule $3 not reported: $out" ;;
-    esac
-}
-dir_expect "$D/dirs/good" 0 -
-dir_expect "$D/dirs/ignored" 0 -
-dir_expect "$D/dirs/hidden" 1 timestamp
-dir_expect "$D/dirs/conflict-help" 1 conflict
-dir_expect "$D/dirs/conflict-type" 1 conflict
-dir_expect "$D/dirs/conflict-nohelp" 1 conflict
-dir_expect "$D/dirs/dup-across" 1 duplicate-across
-# Symlinks are followed; a directory named *.prom cannot be read.
+    want_rc=0
+    for rule in $want; do
+        case "$out" in
+        *": error: $rule: "*) want_rc=1 ;;
+        *": warning: $rule: "*) ;;
+        *) fail "$d: rule $rule not reported: $out" ;;
+        esac
+        rules="$rules $rule"
+    done
+    [ "$rc" = "$want_rc" ] || fail "$d: exit $rc, want $want_rc: $out"
+done
+# Symlinks are followed, a broken one is refused; a directory named
+# *.prom is read as empty by node_exporter; a FIFO or a device is refused,
+# and nothing blocks on it (issue 12, item 10).
 mkdir "$tmp/links" "$tmp/links/sub.prom"
 ln -s "$(cd "$D/bad" && pwd)/timestamp.prom" "$tmp/links/l.prom"
-out=$("$P" check --user= "$tmp/links")
+ln -s "$tmp/nowhere" "$tmp/links/broken.prom"
+mkfifo "$tmp/links/fifo.prom"
+out=$(timeout 10 "$P" check --user= "$tmp/links")
+[ $? = 1 ] || fail "links: exit status"
+for want in "l.prom:4: error: timestamp: " "sub.prom:0: warning: directory: " \
+    "broken.prom:0: error: read: " "fifo.prom:0: error: not-regular: "; do
+    case "$out" in
+    *"$want"*) ;;
+    *) fail "links: \"$want\" not reported: $out" ;;
+    esac
+done
+rules="$rules timestamp directory read not-regular"
+for dev in "$tmp/links/fifo.prom" /dev/zero; do
+    out=$(timeout 10 "$P" check --user= "$dev")
+    rc=$?
+    [ "$rc" = 1 ] || fail "check $dev: exit $rc (124: it blocked), want 1"
+    case "$out" in
+    *": error: not-regular: "*) ;;
+    *) fail "check $dev: not-regular not reported: $out" ;;
+    esac
+done
+# A file over the size limit is refused before it is read (a sparse one
+# costs no disk).
+truncate -s 257M "$tmp/big.prom"
+out=$(timeout 10 "$P" check --user= "$tmp/big.prom")
+rc=$?
+[ "$rc" = 1 ] || fail "a 257 MiB file: exit $rc, want 1"
 case "$out" in
-*"l.prom:"*": error: timestamp: "*) ;;
-*) fail "symlink not followed: $out" ;;
+*"big.prom:0: error: too-large: "*) rules="$rules too-large" ;;
+*) fail "a 257 MiB file: too-large not reported: $out" ;;
 esac
+rm -f "$tmp/big.prom"
+# A file whose name does not end in .prom.
+cp "$D/good/basic.prom" "$tmp/basic.txt"
+out=$("$P" check --user= "$tmp/basic.txt")
 case "$out" in
-*"sub.prom:0: error: not-regular: "*) ;;
-*) fail "directory named .prom not reported: $out" ;;
+*": warning: file-name: "*) rules="$rules file-name" ;;
+*) fail "file-name not reported: $out" ;;
 esac
+
 # Usage errors exit 2.
 "$P" check >/dev/null 2>&1
 [ $? = 2 ] || fail "check without PATH should exit 2"
@@ -115,7 +153,7 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
     out=$("$P" check --user nobody "$tmp/perm")
     [ $? = 1 ] || fail "0600 root file passed for nobody"
     case "$out" in
-    *"a.prom:0: error: permission: "*) ;;
+    *"a.prom:0: error: permission: "*) rules="$rules permission" ;;
     *) fail "permission not reported: $out" ;;
     esac
     "$P" check --user nobody "$tmp/perm/a.prom" >/dev/null &&
@@ -254,9 +292,30 @@ refuse "counter without _total" set "$F" requests 1 --type counter
 refuse "bad --type" set "$F" x 1 --type histogram
 refuse "type clash" set "$F" app_temperature_celsius 1 --type counter
 refuse "histogram" set "$F" 'x_bucket{le="1"}' 1
-ls "$E" | grep -v -e '^app.prom' -e '^new.prom' -e '^orig$' \
-    -e '^want' -e '^got$' -e '^err$' && fail "left-over files"
-[ -e "$F.lock" ] || fail "no lock file $F.lock"
+# No litter: the edits leave nothing beside the files but what this test
+# made (no FILE.lock, no temporary file).
+ls -a "$E" | grep -v -e '^\.$' -e '^\.\.$' -e '^app.prom$' -e '^new.prom$' \
+    -e '^orig$' -e '^want' -e '^got$' -e '^err$' && fail "left-over files"
+
+# A FIFO (or a device) where the file should be is refused, without
+# blocking in open(); a FIFO at FILE.lock, the lock file of old, is left
+# alone and blocks nothing (issue 12, item 10).
+mkfifo "$E/fifo.prom"
+timeout 10 "$P" inc "$E/fifo.prom" fifo_total 2>"$E/err"
+rc=$?
+[ "$rc" = 1 ] || fail "inc on a FIFO: exit $rc (124: it blocked), want 1"
+grep -q "not a regular file" "$E/err" || fail "inc on a FIFO: $(cat "$E/err")"
+rm "$E/fifo.prom"
+mkfifo "$F.lock"
+timeout 10 "$P" inc "$F" 'jobs_done_total{job="backup"}' ||
+    fail "inc with a FIFO at FILE.lock: exit $?"
+[ -p "$F.lock" ] || fail "the FIFO at FILE.lock was touched"
+rm "$F.lock"
+ln -s /dev/zero "$E/zero.prom"
+timeout 10 "$P" set "$E/zero.prom" x 1 2>/dev/null
+[ $? = 1 ] || fail "set on /dev/zero: not refused"
+rm "$E/zero.prom"
+cp "$F" "$E/orig"
 
 # A file that fails check is refused unless --force.
 cp "$D/bad/timestamp.prom" "$E/bad.prom"
@@ -266,6 +325,28 @@ cmp -s "$E/bad.prom" "$E/bad.orig" || fail "bad file changed"
 "$P" set --force "$E/bad.prom" y_value 1 2>/dev/null ||
     fail "--force refused"
 grep -qx 'y_value 1' "$E/bad.prom" || fail "--force did not set"
+
+# ---- Every rule has a case, and its line in promfile(1) ---------------
+# The corpus holds a file (or a directory) for each rule but those of the
+# file system, whose cases are made above: links, FIFOs, devices, sizes,
+# names, permissions.
+"$P" check --list-rules >"$tmp/rules" || fail "check --list-rules"
+nrules=0
+while read -r name severity verdict what; do
+    nrules=$((nrules + 1))
+    case " $rules " in
+    *" $name "*) ;;
+    *)
+        [ "$name" = permission ] && [ "$(id -u)" != 0 ] ||
+            fail "rule $name has no case"
+        ;;
+    esac
+    roff=$(printf '%s' "$name" | sed 's/-/\\\\-/g')
+    grep -A1 -x "\.B $roff" "$srcdir/man/promfile.1" |
+        grep -q "^($severity, $verdict)" ||
+        fail "promfile(1) does not list $name as ($severity, $verdict)"
+done <"$tmp/rules"
+echo "corpus: $nbad bad, $ngood good files; $nrules rules, each with a case"
 
 # ---- Concurrency: 8 x 50 inc, a reader checking all along ------------
 C="$tmp/conc"

@@ -2,25 +2,18 @@
 #   include $(srcdir)/tests/local-issue6.mk
 # after SH_TESTS, UNIT_TESTS, TESTS, check_PROGRAMS and EXTRA_DIST.
 #
-# - tests/check-promcheck.sh: tests/promcheck.py, a strict checker of .prom
-#   files (every rule of TEXTFILE.md that promtool does not check),
-#   against its corpus tests/data/promcheck/{good,bad} and the golden
-#   files. check-golden.sh runs it too.
 # - tests/check-crash.sh: tests/test_crash, a writer SIGKILLed at random
-#   moments at least 200 times; every file it leaves is complete and valid.
+#   moments at least 200 times; every file it leaves is complete and passes
+#   `promfile check --strict`.
 # - tests/test_faults: every system call of the write path failing
 #   (pf__sys) with EIO, ENOSPC, EDQUOT, EINTR, EACCES, EROFS, and short
 #   writes.
 
-# tests/promcheck.py and tests/data/promcheck are in Makefile.am's
-# EXTRA_DIST already (tests/promcheck.py, tests/data).
-SH_TESTS += \
-	tests/check-promcheck.sh \
-	tests/check-crash.sh
+SH_TESTS += tests/check-crash.sh
 
 # The crash test's program: run by check-crash.sh, which skips the test
-# when python3 or promtool is missing. Built against the shared library,
-# as a program would use it.
+# when promtool is missing. Built against the shared library, as a
+# program would use it; it checks files with src/tool/promfile.
 check_PROGRAMS += tests/test_crash
 tests_test_crash_SOURCES = tests/test_crash.c
 tests_test_crash_LDADD = src/libpromfile.la

@@ -14,7 +14,8 @@ Usage:
       while the scrapes went on, and node_exporter must log no error.
   nodeexp.py verdict PATH...
       What node_exporter makes of each PATH, a .prom file or a directory
-      of them (read as its textfile directory): one line per PATH,
+      of them (read as its textfile directory; symbolic links in it are
+      copied as links, subdirectories as empty ones): one line per PATH,
       "VERDICT PATH [| what it logged]", VERDICT being
         ok       read without an error,
         refused  a file refused (node_textfile_scrape_error 1),
@@ -216,10 +217,17 @@ def cmd_verdict(paths):
             if os.path.isdir(path):
                 for e in sorted(os.listdir(path)):
                     src = os.path.join(path, e)
-                    if os.path.isdir(src):
-                        os.mkdir(os.path.join(textdir, e))
+                    dst = os.path.join(textdir, e)
+                    if os.path.islink(src):
+                        # A link stays a link (a broken one too), to the
+                        # same place.
+                        target = os.readlink(src)
+                        os.symlink(os.path.join(os.path.abspath(path),
+                                                target), dst)
+                    elif os.path.isdir(src):
+                        os.mkdir(dst)
                     else:
-                        shutil.copy(src, os.path.join(textdir, e))
+                        shutil.copy(src, dst)
             else:
                 shutil.copy(path, os.path.join(textdir, "case.prom"))
             try:

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_crash PYTHON PROMCHECK: SIGKILL a writer at random moments, at
- * least 200 times, and look at what it leaves (run by check-crash.sh).
+ * test_crash PROMFILE: SIGKILL a writer at random moments, at least 200
+ * times, and look at what it leaves (run by check-crash.sh).
  *
  * The parent builds a registry of a few thousand series once. Each round,
  * a child forked from it starts a promfile writer on DIR/crash.prom
@@ -13,8 +13,9 @@
  *   - crash.prom is absent (only before the first round) or complete: it
  *     ends in a newline, has exactly the crash_* samples the child made
  *     and as many samples in all as every other round's file;
- *   - a copy of it is checked by PROMCHECK (every round, in batches) and
- *     by `promtool check metrics` (every PROMTOOL_EVERY-th round);
+ *   - a copy of it is checked by `PROMFILE check --strict` (every round,
+ *     in batches) and by `promtool check metrics` (every PROMTOOL_EVERY-th
+ *     round);
  *   - temporary files of the killed process (.crash.prom.<pid>.<12 alnum>
  *     .tmp) are counted; once the next writer has started on the file,
  *     none of a dead process may remain (the library removes them at
@@ -54,7 +55,7 @@
 #define NBOUNDS 8
 /* Sample lines: a histogram series has its buckets, +Inf, _sum, _count. */
 #define CRASH_SAMPLES (NCOUNTERS + NGAUGES + NHISTOGRAMS * (NBOUNDS + 3))
-/* Copies checked by one run of promcheck. */
+/* Copies checked by one run of promfile check. */
 #define BATCH 25
 /* One round in PROMTOOL_EVERY is also checked by promtool. */
 #define PROMTOOL_EVERY 4
@@ -376,7 +377,7 @@ static int promtool(const char *file)
 }
 
 /* The copies are checked in batches by a helper process, while the next
- * batch is made: promcheck on each copy, promtool on those marked. Two
+ * batch is made: promfile check on each copy, promtool on those marked. Two
  * batches, one being filled, one being checked. */
 static char batches[2][BATCH][320];
 static bool marked[2][BATCH];
@@ -385,20 +386,23 @@ static int nchecking;
 static pid_t checker;
 
 /* The helper: check batch b of n copies. Returns its exit status. */
-static int check_batch(char *python, char *promcheck, int b, int n)
+static int check_batch(char *promfile, int b, int n)
 {
-    char *argv[BATCH + 3];
+    char a1[] = "check", a2[] = "--strict", a3[] = "--user=";
+    char *argv[BATCH + 5];
     int bad = 0, st;
 
-    argv[0] = python;
-    argv[1] = promcheck;
+    argv[0] = promfile;
+    argv[1] = a1;
+    argv[2] = a2;
+    argv[3] = a3;
     for (int i = 0; i < n; i++)
-        argv[2 + i] = batches[b][i];
-    argv[2 + n] = NULL;
+        argv[4 + i] = batches[b][i];
+    argv[4 + n] = NULL;
     st = run(argv, NULL);
     if (st != 0) {
-        printf("FAIL: promcheck exited %d on %s .. %s\n", st, batches[b][0],
-               batches[b][n - 1]);
+        printf("FAIL: promfile check --strict exited %d on %s .. %s\n", st,
+               batches[b][0], batches[b][n - 1]);
         bad = 1;
     }
     for (int i = 0; i < n; i++) {
@@ -433,7 +437,7 @@ static void checker_wait(void)
 }
 
 /* Check the n copies of batches[b], once the batch before is done. */
-static void checker_start(char *python, char *promcheck, int b, int n)
+static void checker_start(char *promfile, int b, int n)
 {
     checker_wait();
     if (n == 0)
@@ -445,7 +449,7 @@ static void checker_start(char *python, char *promcheck, int b, int n)
         return;
     }
     if (checker == 0)
-        _exit(check_batch(python, promcheck, b, n));
+        _exit(check_batch(promfile, b, n));
     checking = b;
     nchecking = n;
 }
@@ -541,7 +545,7 @@ int main(int argc, char **argv)
     char dir[256], snaps[256];
     char leftovers[8][256];
     int nbatch = 0, filling = 0, nleft = 0;
-    long total_samples = -1, files = 0, promchecked = 0, promtooled = 0;
+    long total_samples = -1, files = 0, checked_by_tool = 0, promtooled = 0;
     long absent = 0, tmp_seen = 0, tmp_removed = 0, changed = 0, done = 0;
     unsigned long writes_sum = 0, writes_max = 0;
     double start_ms = 0;
@@ -551,8 +555,8 @@ int main(int argc, char **argv)
     struct timespec t0, t1;
     pid_t pid, killed;
 
-    if (argc != 3) {
-        fprintf(stderr, "usage: test_crash PYTHON PROMCHECK\n");
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_crash PROMFILE\n");
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -667,21 +671,21 @@ int main(int argc, char **argv)
         prev = text;
         prev_len = len;
 
-        /* A copy, for promcheck (and for promtool, one in
+        /* A copy, for promfile check (and for promtool, one in
          * PROMTOOL_EVERY), checked in a batch by a helper process. */
         snprintf(copy, sizeof(copy), "%s/kill-%04ld.prom", snaps, round + 1);
         write_copy(copy, text, len);
         snprintf(batches[filling][nbatch], sizeof(batches[0][0]), "%s", copy);
         marked[filling][nbatch] = round % PROMTOOL_EVERY == 0;
         promtooled += marked[filling][nbatch];
-        promchecked++;
+        checked_by_tool++;
         if (++nbatch == BATCH) {
-            checker_start(argv[1], argv[2], filling, nbatch);
+            checker_start(argv[1], filling, nbatch);
             filling = !filling;
             nbatch = 0;
         }
     }
-    checker_start(argv[1], argv[2], filling, nbatch);
+    checker_start(argv[1], filling, nbatch);
     checker_wait();
 
     /* The last writer is stopped as a program would stop it: afterwards
@@ -702,7 +706,8 @@ int main(int argc, char **argv)
         if (!text) {
             fail("after the last stop: no %s", FILE_NAME);
         } else {
-            char *pc[] = {argv[1], argv[2], path, NULL};
+            char a1[] = "check", a2[] = "--strict", a3[] = "--user=";
+            char *pc[] = {argv[1], a1, a2, a3, path, NULL};
             unsigned long writes;
             long all, crash;
 
@@ -711,7 +716,7 @@ int main(int argc, char **argv)
                 fail("after the last stop: %ld crash_* samples of %ld", crash,
                      all);
             if (run(pc, NULL) != 0)
-                fail("after the last stop: promcheck fails");
+                fail("after the last stop: promfile check fails");
             if (promtool(path) != 0)
                 fail("after the last stop: promtool fails");
             free(text);
@@ -724,10 +729,10 @@ int main(int argc, char **argv)
 
     printf("kills survived: %ld of %ld (SIGKILL after 0-%ld ms)\n", done, kills,
            MAX_DELAY_NS / 1000000);
-    printf("files checked: %ld (%ld absent), %ld by promcheck, %ld by "
+    printf("files checked: %ld (%ld absent), %ld by promfile check, %ld by "
            "promtool; %d crash_* samples expected in each, %ld samples in "
            "all in the first; %ld differ from the file before\n",
-           files, absent, promchecked, promtooled, CRASH_SAMPLES, total_samples,
+           files, absent, checked_by_tool, promtooled, CRASH_SAMPLES, total_samples,
            changed);
     printf("temporary files of killed writers: %ld seen, %ld removed by the "
            "next writer's start\n",

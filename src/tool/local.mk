@@ -5,13 +5,14 @@ bin_PROGRAMS = src/tool/promfile
 src_tool_promfile_SOURCES = \
 	src/tool/tool.h \
 	src/tool/main.c \
-	src/tool/parse.c \
 	src/tool/check.c \
 	src/tool/edit.c
 src_tool_promfile_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/src
-# The convenience library, not the .so: the tool uses pf__ internals
-# (validation, escaping, number formatting, the atomic writer).
-src_tool_promfile_LDADD = src/libpf-core.la $(INIH_LIBS)
+# The convenience libraries, not the .so: the tool reads textfiles with
+# the reader of src/text and uses pf__ internals (validation, escaping,
+# number formatting, the atomic writer).
+src_tool_promfile_LDADD = src/text/libpf-text.la src/libpf-core.la \
+	$(INIH_LIBS)
 
 TESTS += tests/check-tool.sh
 EXTRA_DIST += tests/check-tool.sh tests/data/tool

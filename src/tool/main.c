@@ -19,6 +19,7 @@ enum {
     OPT_NO_FSYNC,
     OPT_STRICT,
     OPT_NO_LINT,
+    OPT_LIST_RULES,
 };
 
 static const struct option options[] = {
@@ -28,6 +29,7 @@ static const struct option options[] = {
     {"user", required_argument, NULL, 'u'},
     {"strict", no_argument, NULL, OPT_STRICT},
     {"no-lint", no_argument, NULL, OPT_NO_LINT},
+    {"list-rules", no_argument, NULL, OPT_LIST_RULES},
     {"help-text", required_argument, NULL, OPT_HELP_TEXT},
     {"type", required_argument, NULL, OPT_TYPE},
     {"now", no_argument, NULL, OPT_NOW},
@@ -40,6 +42,7 @@ static void usage(FILE *out)
 {
     fputs("Usage: promfile check [-q] [--strict] [--no-lint] [--user NAME] "
           "PATH...\n"
+          "       promfile check --list-rules\n"
           "       promfile set FILE SERIES (VALUE | --now) [--help-text "
           "TEXT]\n"
           "                [--type counter|gauge] [--force] [--no-fsync]\n"
@@ -144,9 +147,9 @@ static int config_check(int argc, char **argv)
 int main(int argc, char **argv)
 {
     pt_opts o = {NULL, false};
-    pt_ctx c = {stdout, false, false, 0, 0};
+    pt_ctx c = {stdout, false, false};
     pt_edit e = {0};
-    bool user_set = false;
+    bool user_set = false, list_rules = false;
     const char *cmd;
     char **av;
     int ac, opt, rc;
@@ -216,6 +219,9 @@ int main(int argc, char **argv)
         case OPT_NO_LINT:
             c.no_lint = true;
             break;
+        case OPT_LIST_RULES:
+            list_rules = true;
+            break;
         case OPT_HELP_TEXT:
             e.help = optarg;
             break;
@@ -239,6 +245,16 @@ int main(int argc, char **argv)
     }
     if (rc >= 0)
         goto out;
+    if (strcmp(cmd, "check") == 0 && list_rules) {
+        if (optind < ac || e.help || e.type || e.now || e.force ||
+            e.no_fsync) {
+            usage(stderr);
+            rc = 2;
+            goto out;
+        }
+        rc = pt_list_rules(stdout);
+        goto out;
+    }
     if (strcmp(cmd, "check") == 0) {
         if (e.help || e.type || e.now || e.force || e.no_fsync ||
             optind >= ac) {
@@ -253,7 +269,7 @@ int main(int argc, char **argv)
         rc = pt_cmd_check(av + optind, ac - optind, &o, &c);
         goto out;
     }
-    if (o.strict || c.no_lint || user_set || ac - optind < 2 ||
+    if (o.strict || c.no_lint || user_set || list_rules || ac - optind < 2 ||
         ac - optind > 3 || (e.op == PT_DEL && ac - optind != 2)) {
         usage(stderr);
         rc = 2;

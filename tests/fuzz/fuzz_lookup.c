@@ -3,13 +3,14 @@
  * libFuzzer target: the one-call lookup API with random label bytes, as
  * they come from the network (user names, addresses), under each value
  * policy. Lookups of the same values must find the same series, counts
- * must add up, and the render must be valid.
+ * must add up, and the render must read clean to the reader of promfile
+ * check, warnings included (strict.h).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "pf-internal.h"
-#include "textcheck.h"
+#include "strict.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
@@ -72,7 +73,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
             total += (double)pf__counter_count(pf__family_series_at(f, i));
         if (total != (double)ok)
             abort();
-        textcheck(text, len);
+        fuzz_strict(text, len);
         free(text);
     }
     pf_registry_free(reg);

@@ -2,14 +2,15 @@
 /*
  * libFuzzer target: registration and rendering with arbitrary names, HELP
  * texts, label names, label values and constant labels. Whatever is
- * accepted must render to text that textcheck() finds valid: escaping,
- * UTF-8, names, no "__" label, values.
+ * accepted must render to text that the reader of promfile check finds
+ * clean, warnings included (strict.h): escaping, UTF-8, names, no "__"
+ * label, values, promtool's lints, duplicates.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "pf-internal.h"
-#include "textcheck.h"
+#include "strict.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
@@ -90,7 +91,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         }
     }
     if (pf_registry_render(reg, &text, &len) == 0) {
-        textcheck(text, len);
+        fuzz_strict(text, len);
         free(text);
     }
     pf_registry_free(reg);

@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-ini names lookup}
+targets=${*:-ini names lookup reader region}
 if ! command -v clang >/dev/null 2>&1; then
     echo "SKIP: clang not found (apt-get install clang)"
     exit 77
@@ -32,7 +32,8 @@ for t in $targets; do
     bin=$work/fuzz_$t
     if ! clang -g -O1 -fsanitize=fuzzer,address,undefined \
         -fno-sanitize-recover=all -I"$cfg" -I"$top/src" -I"$here" \
-        "$here/fuzz_$t.c" "$here/textcheck.c" "$top"/src/*.c \
+        "$here/fuzz_$t.c" "$here/strict.c" "$top"/src/*.c \
+        "$top"/src/text/*.c \
         -linih -lpthread -lm -o "$bin"; then
         echo "fuzz $t: does not build"
         status=1
