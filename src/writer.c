@@ -90,17 +90,22 @@ pf_sys pf__sys = {
  *     belong to root or to the writer's user and be writable by nobody
  *     else (a sticky directory such as /tmp excepted), as OpenSSH asks of
  *     the paths to its keys: else whoever can write there could swap a
- *     component for a link, and the write fails with EPERM.
+ *     component for a link, and the write fails with EPERM. The one
+ *     exception is the directory's parent, which may belong to anyone
+ *     (Debian's /var/lib/prometheus belongs to prometheus): its owner can
+ *     replace only the directory itself, and the first rule makes that
+ *     harmless. It must still be writable by its owner alone.
  * The directory itself may be group-writable (a daemon's group, see
  * examples/systemd): that lets others create files in it, which the
  * O_EXCL|O_NOFOLLOW temporary file and rename() already make harmless. */
 
-/* Can anyone but root and us replace the entries of the directory st? */
-static bool dir_unsafe(const struct stat *st)
+/* Can anyone but root and us (any_owner: but its owner) replace the
+ * entries of the directory st? */
+static bool dir_unsafe(const struct stat *st, bool any_owner)
 {
     uid_t me = geteuid();
 
-    if (st->st_uid != 0 && st->st_uid != me)
+    if (!any_owner && st->st_uid != 0 && st->st_uid != me)
         return true;
     return (st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX);
 }
@@ -112,6 +117,7 @@ static int ancestors_safe(char *p)
     char *slash = p;
 
     while ((slash = strchr(slash + 1, '/')) != NULL) {
+        bool parent = strchr(slash + 1, '/') == NULL;
         struct stat st;
         int r;
 
@@ -124,7 +130,7 @@ static int ancestors_safe(char *p)
             *slash = '/';
         }
         /* A missing ancestor is reported by the open that follows. */
-        if (r == 0 && dir_unsafe(&st))
+        if (r == 0 && dir_unsafe(&st, parent))
             return -EPERM;
     }
     return 0;

@@ -1033,7 +1033,8 @@ static void writer_writes_a_directory_it_cannot_read(void **state)
 
 /* As root, a directory under one that others may write (and could thus
  * swap for a link) is refused with EPERM; a sticky one (/tmp) is safe,
- * and so is one reached through a link, if where it leads is safe. */
+ * and so is one reached through a link, if where it leads is safe, and a
+ * parent that belongs to another user alone. */
 static void writer_as_root_refuses_unsafe_ancestors(void **state)
 {
     fixture *fx = *state;
@@ -1066,11 +1067,26 @@ static void writer_as_root_refuses_unsafe_ancestors(void **state)
     /* Sticky: others cannot rename what is not theirs. */
     assert_int_equal(chmod(base, 01777), 0);
     assert_int_equal(pf_registry_write_textfile(fx->reg, d, "a.prom", 0, 0), 0);
-    /* Another user's directory: refused. */
+    /* Another user's directory as the parent (Debian's
+     * /var/lib/prometheus belongs to prometheus): safe, since its owner
+     * can only replace d itself, and a link there is refused. Further
+     * up, refused: the owner could swap d's parent for a link. */
     assert_int_equal(chmod(base, 0755), 0);
     assert_int_equal(chown(base, 65534, 65534), 0);
+    assert_int_equal(pf_registry_write_textfile(fx->reg, d, "a.prom", 0, 0), 0);
+    {
+        char sub[192];
+
+        snprintf(sub, sizeof(sub), "%s/sub", d);
+        assert_int_equal(mkdir(sub, 0755), 0);
+        assert_int_equal(
+            pf_registry_write_textfile(fx->reg, sub, "a.prom", 0, 0), -EPERM);
+    }
+    /* The parent of another user, writable by its group: refused. */
+    assert_int_equal(chmod(base, 0775), 0);
     assert_int_equal(pf_registry_write_textfile(fx->reg, d, "a.prom", 0, 0),
                      -EPERM);
+    assert_int_equal(chmod(base, 0755), 0);
     assert_int_equal(chown(base, 0, 0), 0);
     /* A relative path is checked from the working directory up. */
     {
