@@ -136,7 +136,7 @@ PF_EXPORT int pf_registry_render_file(pf_registry *reg, FILE *f);
 
 #ifdef __GNUC__
 /* For __attribute__((cleanup(pf_registry_freep))). */
-static inline void pf_registry_freep(pf_registry **reg)
+static __inline__ void pf_registry_freep(pf_registry **reg)
 {
     if (reg && *reg)
         *reg = pf_registry_free(*reg);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The shared library exports exactly the symbols listed in
 # src/libpromfile.sym -- the public pf_ API, versioned -- and nothing else
-# (no pf__ internals, no helpers that lost their `static`).
+# (no pf__ internals, no helpers that lost their `static`), all declared
+# in promfile.h, which compiles alone in each language it promises.
 set -u
 : "${srcdir:=.}"
 : "${top_builddir:=.}"
@@ -47,4 +48,22 @@ if ! diff -u "$tmp/want" "$tmp/header" >&2; then
     echo "FAIL: PF_EXPORT declarations differ from src/libpromfile.sym (- listed, + declared)" >&2
     exit 1
 fi
-echo "$(wc -l <"$tmp/want") symbols exported, as listed"
+# And the header compiles on its own, pedantic, in every language it
+# promises (STYLE.md 2): C89, GNU C89, C99, C11 and C++.
+printf '#include <promfile.h>\nint main(void) { return !pf_version(); }\n' \
+    >"$tmp/h.c"
+cp "$tmp/h.c" "$tmp/h.cc"
+for std in c89 gnu89 c99 c11; do
+    if ! ${CC:-cc} -std=$std -pedantic -Wall -Wextra -Werror \
+        -I"$srcdir/src" -c -o "$tmp/h.o" "$tmp/h.c"; then
+        echo "FAIL: promfile.h does not compile as $std -pedantic" >&2
+        exit 1
+    fi
+done
+if command -v "${CXX:-c++}" >/dev/null 2>&1 &&
+    ! ${CXX:-c++} -pedantic -Wall -Wextra -Werror -I"$srcdir/src" -c \
+        -o "$tmp/h.o" "$tmp/h.cc"; then
+    echo "FAIL: promfile.h does not compile as C++" >&2
+    exit 1
+fi
+echo "$(wc -l <"$tmp/want") symbols exported, as listed; the header compiles as C89, C99, C11, C++"
