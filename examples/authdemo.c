@@ -89,8 +89,7 @@ static int count_until_told(long threads, long seconds, sigset_t *sigs)
         return -1;
     for (long i = 0; i < threads; i++)
         if (pthread_create(&tids[i], NULL, client,
-                           (void *)(uintptr_t)(getpid() * 1000 + i + 1)) !=
-            0) {
+                           (void *)(uintptr_t)(getpid() * 1000 + i + 1)) != 0) {
             fprintf(stderr, "authdemo: cannot start a thread\n");
             return -1;
         }

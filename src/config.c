@@ -357,29 +357,33 @@ static int set_label(pf_config *cfg, const char *name, const char *value,
  * [labels] is the one section with no fixed keys. */
 
 enum kind {
-    K_PATH, /* char *: a path, not empty */
-    K_FILE,      /* char *: a .prom name */
-    K_DURATION,  /* uint64_t: ms, PF_INTERVAL_MIN_MS to _MAX_MS */
-    K_MODE,      /* unsigned: octal, readable, <= 0777 */
-    K_BOOL,      /* bool */
-    K_COUNT,     /* size_t: decimal, at most 1e12 */
-    K_PROGRAM,   /* char *: a label value */
-    K_UTF8,      /* bool: replace (true) or refuse (false) */
+    K_PATH,     /* char *: a path, not empty */
+    K_FILE,     /* char *: a .prom name */
+    K_DURATION, /* uint64_t: ms, PF_INTERVAL_MIN_MS to _MAX_MS */
+    K_MODE,     /* unsigned: octal, readable, <= 0777 */
+    K_BOOL,     /* bool */
+    K_COUNT,    /* size_t: decimal, at most 1e12 */
+    K_PROGRAM,  /* char *: a label value */
+    K_UTF8,     /* bool: replace (true) or refuse (false) */
 };
 
 static const struct key {
     const char *section;
     const char *name;
     enum kind kind;
-    size_t offset;    /* of the field in pf_config */
-    unsigned limit;   /* the PF_LIMIT_* bit the key sets, if any */
-    const char *dflt; /* the default, as written in a file; NULL: none */
+    size_t offset;     /* of the field in pf_config */
+    unsigned limit;    /* the PF_LIMIT_* bit the key sets, if any */
+    const char *dflt;  /* the default, as written in a file; NULL: none */
     uint64_t min, max; /* K_COUNT: the range; 0, 0: up to 1e12 */
 } keys[] = {
-#define KEY(sec, name, kind, field, limit, dflt)                           \
-    {sec, name, kind, offsetof(pf_config, field), limit, dflt, 0, 0}
-#define COUNT(sec, name, field, limit, dflt, min, max)                     \
-    {sec, name, K_COUNT, offsetof(pf_config, field), limit, dflt, min, max}
+#define KEY(sec, name, kind, field, limit, dflt)                               \
+    {                                                                          \
+        sec, name, kind, offsetof(pf_config, field), limit, dflt, 0, 0         \
+    }
+#define COUNT(sec, name, field, limit, dflt, min, max)                         \
+    {                                                                          \
+        sec, name, K_COUNT, offsetof(pf_config, field), limit, dflt, min, max  \
+    }
     KEY("textfile", "directory", K_PATH, directory, 0, NULL),
     KEY("textfile", "file", K_FILE, file, 0, NULL),
     KEY("textfile", "interval", K_DURATION, interval_ms, 0, "15s"),
@@ -389,8 +393,7 @@ static const struct key {
     KEY("textfile", "remove_on_exit", K_BOOL, remove_on_exit, 0, "false"),
     KEY("process", "enabled", K_BOOL, process, 0, "true"),
     KEY("process", "program", K_PROGRAM, program, 0, NULL),
-    COUNT("limits", "max_series", max_series, PF_LIMIT_SERIES, "100000", 0,
-          0),
+    COUNT("limits", "max_series", max_series, PF_LIMIT_SERIES, "100000", 0, 0),
     COUNT("limits", "max_label_value_length", max_label_len, PF_LIMIT_LENGTH,
           "0", 0, 0),
     KEY("limits", "invalid_utf8", K_UTF8, replace_invalid, PF_LIMIT_UTF8,
@@ -550,9 +553,10 @@ static int set_key(pf_config *cfg, const struct key *k, const char *value,
                          k->name, value);
             return -EINVAL;
         }
-        if (k->max && (*(size_t *)field < k->min || *(size_t *)field > k->max)) {
-            snprintf(why, wsz, "%s %.40s is not between %llu and %llu",
-                     k->name, value, (unsigned long long)k->min,
+        if (k->max &&
+            (*(size_t *)field < k->min || *(size_t *)field > k->max)) {
+            snprintf(why, wsz, "%s %.40s is not between %llu and %llu", k->name,
+                     value, (unsigned long long)k->min,
                      (unsigned long long)k->max);
             return -EINVAL;
         }

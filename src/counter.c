@@ -121,8 +121,7 @@ static inline void count_add(pf_series *s, uint64_t n)
     uint32_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
 
     if (PF_LIKELY(!(st & (PF_SERIES_SHARDED | PF_SERIES_SHARED))))
-        atomic_fetch_add_explicit(&s->v.counter.count, n,
-                                  memory_order_relaxed);
+        atomic_fetch_add_explicit(&s->v.counter.count, n, memory_order_relaxed);
     else if (st & PF_SERIES_SHARED)
         /* This process's own cell: no other process writes it. */
         atomic_fetch_add_explicit(s->v.shared.cell, n, memory_order_relaxed);

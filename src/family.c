@@ -208,9 +208,8 @@ static int table_reserve(pf_family *f, size_t idx)
 /* Create the series of k: its cells in the arena, or, with `cell`, those
  * of the shared region from there on (record rec). Under f->mu; the
  * values are checked. */
-static int series_create(pf_family *f, const pf_key *k,
-                         _Atomic uint64_t *cell, const pf_rec *rec,
-                         pf_series **ret)
+static int series_create(pf_family *f, const pf_key *k, _Atomic uint64_t *cell,
+                         const pf_rec *rec, pf_series **ret)
 {
     size_t idx = atomic_load_explicit(&f->nseries, memory_order_relaxed);
     size_t vlen = values_len(f, k), ncells = cell ? 0 : f->ncells;
@@ -269,17 +268,16 @@ static int series_create(pf_family *f, const pf_key *k,
     return 0;
 }
 
-int pf__series_add_shared(pf_family *f, const pf_key *k,
-                          _Atomic uint64_t *cell, const pf_rec *rec,
-                          pf_series **ret)
+int pf__series_add_shared(pf_family *f, const pf_key *k, _Atomic uint64_t *cell,
+                          const pf_rec *rec, pf_series **ret)
 {
     pf_series *s;
     int r;
 
     /* The caller is in a fork section already: sections do not nest. */
     pthread_mutex_lock(&f->mu);
-    s = pf__table_find(atomic_load_explicit(&f->table, memory_order_relaxed),
-                       k, f->nlabels);
+    s = pf__table_find(atomic_load_explicit(&f->table, memory_order_relaxed), k,
+                       f->nlabels);
     if (s) {
         *ret = s;
         r = 0;
@@ -423,8 +421,8 @@ int pf__series_get_slow(pf_family *f, const pf_key *k, pf_series **ret)
         }
         *ret = s;
     } else {
-        r = check_new(f, k, atomic_load_explicit(&f->nseries,
-                                                 memory_order_relaxed));
+        r = check_new(f, k,
+                      atomic_load_explicit(&f->nseries, memory_order_relaxed));
         if (r == 0)
             r = series_create(f, k, NULL, NULL, ret);
     }
@@ -533,9 +531,8 @@ static void mark_deleted(pf_series *s)
 {
     if (atomic_load_explicit(&s->state, memory_order_relaxed) &
         PF_SERIES_SHARED)
-        atomic_fetch_or_explicit(
-            &((pf_rec *)(uintptr_t)s->v.shared.rec)->state, PF_REC_DELETED,
-            memory_order_release);
+        atomic_fetch_or_explicit(&((pf_rec *)(uintptr_t)s->v.shared.rec)->state,
+                                 PF_REC_DELETED, memory_order_release);
     else
         atomic_fetch_or_explicit(&s->state, PF_SERIES_DELETED,
                                  memory_order_release);
@@ -685,8 +682,7 @@ bool pf__family_same(const pf_family *a, const pf_family *b)
         a->ncells != b->ncells || strcmp(a->help, b->help) != 0 ||
         a->fn != b->fn || a->arg != b->arg || a->nlabels != b->nlabels ||
         a->replaceable != b->replaceable || a->mode != b->mode ||
-        (!fa) != (!fb) ||
-        (fa && pf__series_cmp(fa, fb) != 0) ||
+        (!fa) != (!fb) || (fa && pf__series_cmp(fa, fb) != 0) ||
         a->hist.nbuckets != b->hist.nbuckets)
         return false;
     for (size_t i = 0; i < a->nlabels; i++)

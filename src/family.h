@@ -408,17 +408,15 @@ bool pf__series_deleted(const pf_series *s);
 /* Is the shared series s deleted (by any process)? */
 static inline bool pf__series_shared_deleted(const pf_series *s)
 {
-    return atomic_load_explicit(&s->v.shared.rec->state,
-                                memory_order_acquire) &
+    return atomic_load_explicit(&s->v.shared.rec->state, memory_order_acquire) &
            PF_REC_DELETED;
 }
 /* Add to f the series of k whose values are the shared cells from `cell`
  * on, of record rec: found by lookups, rendered, never freed. The caller
  * is in a fork section (lock.h) and checked the values. Returns 0 or
  * -ENOMEM. */
-int pf__series_add_shared(pf_family *f, const pf_key *k,
-                          _Atomic uint64_t *cell, const pf_rec *rec,
-                          pf_series **ret);
+int pf__series_add_shared(pf_family *f, const pf_key *k, _Atomic uint64_t *cell,
+                          const pf_rec *rec, pf_series **ret);
 /* Count a series f dropped at its limit. */
 void pf__family_count_drop(pf_family *f);
 /* Check k's values for a new series of f against the rules and the

@@ -103,8 +103,7 @@ static void stamp(pf_series *s)
     const pf_family *f = pf__series_ext(s)->fam;
 
     if (f->mode == PF_GAUGE_MOSTRECENT)
-        atomic_store_explicit(s->v.shared.cell + 1,
-                              pf__shared_stamp(f->shared),
+        atomic_store_explicit(s->v.shared.cell + 1, pf__shared_stamp(f->shared),
                               memory_order_release);
 }
 

@@ -464,8 +464,8 @@ PF_EXPORT int pf_registry_worker(const pf_registry *reg);
  * MT-Safe. */
 PF_EXPORT int pf_gauge_family_new_mode(pf_registry *reg, const char *name,
                                        const char *help,
-                                       const char *const *labels,
-                                       unsigned mode, pf_family **ret);
+                                       const char *const *labels, unsigned mode,
+                                       pf_family **ret);
 
 /* ---- Writing textfiles ------------------------------------------------ */
 

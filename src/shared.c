@@ -53,15 +53,16 @@
 
 /* Gauge modes whose cells a new owner of a slot starts from 0 (see
  * promfile.h): what a dead worker last held must not come back. */
-#define RESET_MODES                                                        \
-    ((1u << PF_GAUGE_PER_WORKER) | (1u << PF_GAUGE_LIVESUM) |              \
+#define RESET_MODES                                                            \
+    ((1u << PF_GAUGE_PER_WORKER) | (1u << PF_GAUGE_LIVESUM) |                  \
      (1u << PF_GAUGE_LIVEMAX) | (1u << PF_GAUGE_LIVEMIN))
 
 /* A slot's owner word: pid in the low 31 bits, CLAIMING in bit 31 while
  * the new owner resets its live gauges, the low 32 bits of its start time
  * above. 0: free. */
 #define CLAIMING 0x80000000ULL
-#define OWNER(pid, start) (((uint64_t)(uint32_t)(start) << 32) | (uint32_t)(pid))
+#define OWNER(pid, start)                                                      \
+    (((uint64_t)(uint32_t)(start) << 32) | (uint32_t)(pid))
 
 typedef struct header {
     _Atomic uint64_t magic;
@@ -93,9 +94,9 @@ _Static_assert(sizeof(pf_rec) == 32, "pf_rec grew");
 _Static_assert(sizeof(header) <= 4096, "the header is one page");
 
 struct pf_shared {
-    char *base;   /* the whole region */
+    char *base; /* the whole region */
     size_t size;
-    int fd;       /* memfd or the named file; -1 once closed */
+    int fd; /* memfd or the named file; -1 once closed */
     bool named;
     /* Local copies of what the header says, checked at attach: every
      * bound is taken from here, never again from the region. */
@@ -207,8 +208,7 @@ static void free_slot(pf_shared *sh)
 
     /* Only our own: the counts stay, the slot is free for another. */
     if (!sh->borrowed && (o & 0x7fffffffULL) == (uint64_t)getpid())
-        atomic_compare_exchange_strong(&slot_at(sh, sh->slot)->owner, &o,
-                                       0);
+        atomic_compare_exchange_strong(&slot_at(sh, sh->slot)->owner, &o, 0);
 }
 
 /* At exit(), each slot of this process is freed, so that live modes and
@@ -291,8 +291,7 @@ static int claim_slot(pf_shared *sh)
 
             if (pass == 0 ? o != 0 : (o == 0 || owner_alive(o & ~CLAIMING)))
                 continue;
-            if (!atomic_compare_exchange_strong(&sl->owner, &o,
-                                                me | CLAIMING))
+            if (!atomic_compare_exchange_strong(&sl->owner, &o, me | CLAIMING))
                 continue;
             /* Ours. While CLAIMING, readers count it neither live nor
              * dead: reset what must restart from 0, then publish. */
@@ -353,7 +352,8 @@ void pf__shared_after_fork(void)
     }
 }
 
-/* ---- Creating and attaching ----------------------------------------------- */
+/* ---- Creating and attaching -----------------------------------------------
+ */
 
 static size_t page_up(size_t n)
 {
@@ -390,7 +390,8 @@ static int plan(pf_shared *sh, const pf_shared_limits *lim)
     sh->slot_size = page_up((size_t)l.cells * 8);
     sh->off_slots = page_up(sizeof(header));
     sh->off_records = sh->off_slots + page_up((size_t)l.workers * sizeof(slot));
-    sh->off_arena = sh->off_records + page_up((size_t)l.records * sizeof(pf_rec));
+    sh->off_arena =
+        sh->off_records + page_up((size_t)l.records * sizeof(pf_rec));
     sh->off_cells = sh->off_arena + page_up(l.bytes);
     sh->size = sh->off_cells + (size_t)l.workers * sh->slot_size;
     return 0;
@@ -423,8 +424,7 @@ static int init_region(pf_shared *sh)
     r = pthread_mutex_init(&h->lock, &ma);
     pthread_mutexattr_destroy(&ma);
     if (r != 0)
-        return pf__err(-r, "cannot make the shared lock: %s",
-                       pf__strerror(r));
+        return pf__err(-r, "cannot make the shared lock: %s", pf__strerror(r));
     /* Written last: a region is usable once it has its magic. */
     atomic_store(&h->magic, MAGIC);
     return 0;
@@ -439,8 +439,7 @@ static int check_region(pf_shared *sh, size_t size, const char *what)
     pf_shared mine;
 
     if (size < sizeof(header) || atomic_load(&h->magic) != MAGIC)
-        return pf__err(-EINVAL, "%.80s is not a promfile shared region",
-                       what);
+        return pf__err(-EINVAL, "%.80s is not a promfile shared region", what);
     if (h->version != PF_SHARED_VERSION || h->layout != layout_of())
         return pf__err(-EPROTO,
                        "%.80s has shared region layout %u/%#x; this "
@@ -451,8 +450,9 @@ static int check_region(pf_shared *sh, size_t size, const char *what)
     memset(&mine, 0, sizeof(mine));
     if (plan(&mine, &l) < 0 || mine.size != size || h->size != size ||
         h->slot_size != mine.slot_size || h->off_cells != mine.off_cells)
-        return pf__err(-EINVAL, "%.80s: the shared region's sizes do not "
-                                "add up",
+        return pf__err(-EINVAL,
+                       "%.80s: the shared region's sizes do not "
+                       "add up",
                        what);
     sh->limits = mine.limits;
     sh->slot_size = mine.slot_size;
@@ -528,8 +528,8 @@ int pf__shared_new(const pf_shared_limits *lim, pf_shared **ret)
         return -ENOMEM;
     r = plan(sh, lim);
     if (r == 0) {
-        sh->fd = memfd_create("promfile-shared",
-                              MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        sh->fd =
+            memfd_create("promfile-shared", MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (sh->fd < 0)
             r = pf__err(-errno, "cannot make the shared region: %s",
                         pf__strerror(-errno));
@@ -633,15 +633,16 @@ int pf__shared_open(const char *path, const pf_shared_limits *lim,
     if (fstat(sh->fd, &st) < 0)
         r = pf__err(-errno, "%.80s: %s", path, pf__strerror(-errno));
     else if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
-        r = pf__err(-EPERM, "%.80s is not a regular file of one link",
-                    path);
+        r = pf__err(-EPERM, "%.80s is not a regular file of one link", path);
     else if (st.st_uid != geteuid())
-        r = pf__err(-EPERM, "%.80s belongs to uid %u, not to this process's "
-                            "%u",
+        r = pf__err(-EPERM,
+                    "%.80s belongs to uid %u, not to this process's "
+                    "%u",
                     path, (unsigned)st.st_uid, (unsigned)geteuid());
     else if ((st.st_mode & 0777 & ~(mode_t)mode) != 0)
-        r = pf__err(-EPERM, "%.80s has mode %04o, more than the %04o asked "
-                            "for",
+        r = pf__err(-EPERM,
+                    "%.80s has mode %04o, more than the %04o asked "
+                    "for",
                     path, (unsigned)(st.st_mode & 0777), mode);
     if (r == 0 && !fresh && st.st_size > 0) {
         r = map_all(sh, (size_t)st.st_size);
@@ -666,8 +667,7 @@ int pf__shared_open(const char *path, const pf_shared_limits *lim,
             munmap(sh->base, sh->size);
             sh->base = NULL;
         }
-        if (ftruncate(sh->fd, 0) < 0 ||
-            ftruncate(sh->fd, (off_t)sh->size) < 0)
+        if (ftruncate(sh->fd, 0) < 0 || ftruncate(sh->fd, (off_t)sh->size) < 0)
             r = pf__err(-errno, "%.80s: %s", path, pf__strerror(-errno));
         if (r == 0)
             r = map_all(sh, sh->size);
@@ -796,7 +796,8 @@ long pf__shared_append(pf_shared *sh, const pf_rec *r, const void *payload,
     return n;
 }
 
-/* ---- Cells ---------------------------------------------------------------- */
+/* ---- Cells ----------------------------------------------------------------
+ */
 
 _Atomic uint64_t *pf__shared_cell(const pf_shared *sh, uint32_t i)
 {
@@ -805,8 +806,8 @@ _Atomic uint64_t *pf__shared_cell(const pf_shared *sh, uint32_t i)
     return (_Atomic uint64_t *)(void *)sh->window + i;
 }
 
-const _Atomic uint64_t *pf__shared_slot_cell(const pf_shared *sh,
-                                             unsigned s, uint32_t i)
+const _Atomic uint64_t *pf__shared_slot_cell(const pf_shared *sh, unsigned s,
+                                             uint32_t i)
 {
     if (s >= sh->limits.workers || i >= sh->limits.cells)
         return NULL;
@@ -831,7 +832,8 @@ void pf__shared_zero_cells(pf_shared *sh, uint32_t i, uint32_t n)
 uint32_t pf__shared_cell_index(const pf_shared *sh,
                                const _Atomic uint64_t *cell)
 {
-    return (uint32_t)(cell - (const _Atomic uint64_t *)(const void *)sh->window);
+    return (uint32_t)(cell -
+                      (const _Atomic uint64_t *)(const void *)sh->window);
 }
 
 void pf__shared_refresh(pf_shared *sh)
@@ -869,8 +871,9 @@ uint64_t pf__shared_sum_u64(const pf_shared *sh, uint32_t i)
     for (unsigned s = 0; s < n; s++)
         if (used(sh, s))
             sum += atomic_load_explicit(
-                (const _Atomic uint64_t *)(const void *)(base + (size_t)s *
-                                                                    sh->slot_size),
+                (const _Atomic uint64_t *)(const void *)(base +
+                                                         (size_t)s *
+                                                             sh->slot_size),
                 memory_order_acquire);
     return sum;
 }
@@ -890,8 +893,8 @@ double pf__shared_sum_double(const pf_shared *sh, uint32_t i)
         if (!used(sh, s))
             continue;
         u = atomic_load_explicit(
-            (const _Atomic uint64_t *)(const void *)(base + (size_t)s *
-                                                                sh->slot_size),
+            (const _Atomic uint64_t *)(const void *)(base +
+                                                     (size_t)s * sh->slot_size),
             memory_order_relaxed);
         memcpy(&d, &u, sizeof(d));
         v += d;
@@ -901,8 +904,7 @@ double pf__shared_sum_double(const pf_shared *sh, uint32_t i)
 
 uint64_t pf__shared_stamp(pf_shared *sh)
 {
-    return atomic_fetch_add_explicit(&hdr(sh)->stamp, 1,
-                                     memory_order_relaxed) +
+    return atomic_fetch_add_explicit(&hdr(sh)->stamp, 1, memory_order_relaxed) +
            1;
 }
 
@@ -931,7 +933,8 @@ bool pf__shared_slot_used(const pf_shared *sh, unsigned s)
     return s < sh->limits.workers && atomic_load(&slot_at(sh, s)->used);
 }
 
-/* ---- The writer of the region ------------------------------------------------ */
+/* ---- The writer of the region
+ * ------------------------------------------------ */
 
 bool pf__shared_lead(pf_shared *sh, uint64_t token)
 {

@@ -105,8 +105,8 @@ long pf__shared_append(pf_shared *sh, const pf_rec *r, const void *payload,
 /* This process's cell i (in its window), or NULL if i is out of range. */
 _Atomic uint64_t *pf__shared_cell(const pf_shared *sh, uint32_t i);
 /* Cell i of slot s, for reading every slot, or NULL. */
-const _Atomic uint64_t *pf__shared_slot_cell(const pf_shared *sh,
-                                             unsigned s, uint32_t i);
+const _Atomic uint64_t *pf__shared_slot_cell(const pf_shared *sh, unsigned s,
+                                             uint32_t i);
 /* Zero cells [i, i + n) in every slot (a revived series). */
 void pf__shared_zero_cells(pf_shared *sh, uint32_t i, uint32_t n);
 /* The index of this process's cell `cell` (in its window). */
@@ -139,8 +139,7 @@ typedef struct pf_shared_stats {
     pf_shared_limits limits;
     uint32_t records, cells, bytes; /* used */
     unsigned live, dead;            /* slots */
-    uint64_t overflow_records, overflow_cells, overflow_bytes,
-        overflow_workers;
+    uint64_t overflow_records, overflow_cells, overflow_bytes, overflow_workers;
 } pf_shared_stats;
 void pf__shared_stats(const pf_shared *sh, pf_shared_stats *st);
 

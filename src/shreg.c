@@ -47,7 +47,7 @@ typedef struct pf_shreg {
     struct frec {
         uint32_t rec;
         pf_family *fam;
-    } *frecs;
+    } * frecs;
     size_t nfrecs, capfrecs;
     /* Records refused as they were taken in. */
     _Atomic uint64_t bad;
@@ -108,7 +108,8 @@ static void bind(pf_registry *reg, pf_family *f, uint32_t rec, uint32_t cell)
     f->dropped_cell = pf__shared_cell(reg->shared, cell);
 }
 
-/* ---- Taking records in ---------------------------------------------------- */
+/* ---- Taking records in ----------------------------------------------------
+ */
 
 /* The next NUL-terminated string of p[*at..len), or NULL. */
 static const char *next_string(const char *p, size_t len, size_t *at)
@@ -169,9 +170,9 @@ static int import_family(pf_registry *reg, pf_shreg *st, uint32_t i,
         if (rc == 0 && spec.nbuckets != nb)
             rc = -EINVAL;
     }
-    if (rc == 0 && r->parent != (spec.type == PF_TYPE_HISTOGRAM
-                                     ? (uint32_t)spec.ncells
-                                     : 2u))
+    if (rc == 0 &&
+        r->parent !=
+            (spec.type == PF_TYPE_HISTOGRAM ? (uint32_t)spec.ncells : 2u))
         rc = -EINVAL;
     if (rc == 0) {
         spec.policy = &reg->policy;
@@ -315,7 +316,8 @@ static void end(pf_registry *reg)
     pf__fork_leave();
 }
 
-/* ---- Making records -------------------------------------------------------- */
+/* ---- Making records --------------------------------------------------------
+ */
 
 static int family_payload(const pf_family *f, pf_buf *b)
 {
@@ -434,13 +436,13 @@ static int series_create_hook(pf_family *f, const pf_key *k, pf_series **ret)
         /* Deleted (by any process): revived from 0, in every slot, then
          * unmarked, so that a render sees it again only at 0. */
         if (pf__series_shared_deleted(s)) {
-            pf__shared_zero_cells(reg->shared,
-                                  pf__shared_cell_index(reg->shared,
-                                                        s->v.shared.cell),
-                                  series_cells(f));
+            pf__shared_zero_cells(
+                reg->shared,
+                pf__shared_cell_index(reg->shared, s->v.shared.cell),
+                series_cells(f));
             atomic_fetch_and_explicit(
-                &((pf_rec *)(uintptr_t)s->v.shared.rec)->state,
-                ~PF_REC_DELETED, memory_order_release);
+                &((pf_rec *)(uintptr_t)s->v.shared.rec)->state, ~PF_REC_DELETED,
+                memory_order_release);
         }
         *ret = s;
         goto out;
@@ -455,8 +457,7 @@ static int series_create_hook(pf_family *f, const pf_key *k, pf_series **ret)
         rec.parent = f->rec;
         rec.ncells = series_cells(f);
         idx = pf__shared_append(reg->shared, &rec,
-                                payload.data ? payload.data : "",
-                                payload.len);
+                                payload.data ? payload.data : "", payload.len);
         r = idx < 0 ? (int)idx : 0;
     }
     if (r == 0) {
@@ -475,7 +476,8 @@ out:
     return r;
 }
 
-/* ---- Shared registries ------------------------------------------------------ */
+/* ---- Shared registries ------------------------------------------------------
+ */
 
 static void free_hook(pf_registry *reg)
 {

@@ -606,8 +606,7 @@ typedef struct shared_metrics {
 } shared_metrics;
 
 static int gauge_series(pf_registry *reg, const char *name, const char *help,
-                        const char *label, const char *value,
-                        pf_series **ret)
+                        const char *label, const char *value, pf_series **ret)
 {
     const char *labels[] = {label, NULL}, *values[] = {value, NULL};
     pf_family_spec spec = {
@@ -620,13 +619,11 @@ static int gauge_series(pf_registry *reg, const char *name, const char *help,
     int r = pf__register(reg, &spec, &f);
 
     return r < 0 ? r
-                 : pf__series_get(f, PF_TYPE_GAUGE, label ? values : NULL,
-                                  ret);
+                 : pf__series_get(f, PF_TYPE_GAUGE, label ? values : NULL, ret);
 }
 
-static int counter_series(pf_registry *reg, const char *name,
-                          const char *help, const char *label,
-                          const char *value, pf_series **ret)
+static int counter_series(pf_registry *reg, const char *name, const char *help,
+                          const char *label, const char *value, pf_series **ret)
 {
     const char *labels[] = {label, NULL}, *values[] = {value, NULL};
     pf_family_spec spec = {
@@ -638,9 +635,9 @@ static int counter_series(pf_registry *reg, const char *name,
     pf_family *f;
     int r = pf__register(reg, &spec, &f);
 
-    return r < 0 ? r
-                 : pf__series_get(f, PF_TYPE_COUNTER, label ? values : NULL,
-                                  ret);
+    return r < 0
+               ? r
+               : pf__series_get(f, PF_TYPE_COUNTER, label ? values : NULL, ret);
 }
 
 static int make_shared_metrics(pf_writer *w)

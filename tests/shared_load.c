@@ -145,7 +145,8 @@ static char *read_all(const char *path)
     return buf;
 }
 
-/* ---- Watching the files ---------------------------------------------------- */
+/* ---- Watching the files ----------------------------------------------------
+ */
 
 /* The samples every file must have, which must never go down. */
 static const char *const watched[] = {
@@ -247,7 +248,8 @@ static int watch_poll(watch *w, int timeout_ms)
     return seen;
 }
 
-/* ---- burst ------------------------------------------------------------------ */
+/* ---- burst ------------------------------------------------------------------
+ */
 
 static int burst(int workers, long n)
 {
@@ -326,7 +328,8 @@ static int burst(int workers, long n)
     return failures != 0;
 }
 
-/* ---- kill ------------------------------------------------------------------- */
+/* ---- kill -------------------------------------------------------------------
+ */
 
 typedef struct progress {
     _Atomic long done[4096];
@@ -412,8 +415,7 @@ static int kill_rounds(int rounds)
     /* A kill by the master can land between the increment and its
      * record: at most one increment more than recorded, per such kill. */
     if (total < want || total > want + by_master)
-        fail("%sthe total %g is not the increments that completed", "",
-             total);
+        fail("%sthe total %g is not the increments that completed", "", total);
     if (sample(text, "promfile_shared_overflows_total{resource=\"workers\"}") !=
         0)
         fail("%sa worker found no slot (%g)", "",
@@ -421,14 +423,14 @@ static int kill_rounds(int rounds)
                     "promfile_shared_overflows_total{resource=\"workers\"}"));
     printf("%s %d workers through 4 slots, %d killed by the master: total %g, "
            "%g recorded; %u files checked as they came\n",
-           failures ? "FAIL" : "ok", rounds, by_master, total, want,
-           wt.files);
+           failures ? "FAIL" : "ok", rounds, by_master, total, want, wt.files);
     free(text);
     pf_registry_free(reg);
     return failures != 0;
 }
 
-/* ---- leader ------------------------------------------------------------------ */
+/* ---- leader
+ * ------------------------------------------------------------------ */
 
 static double now_ms(void)
 {
@@ -496,7 +498,8 @@ static int leader(void)
     return failures != 0;
 }
 
-/* ---- churn ------------------------------------------------------------------- */
+/* ---- churn
+ * ------------------------------------------------------------------- */
 
 static int churn(long nseries)
 {

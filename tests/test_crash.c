@@ -732,8 +732,8 @@ int main(int argc, char **argv)
     printf("files checked: %ld (%ld absent), %ld by promfile check, %ld by "
            "promtool; %d crash_* samples expected in each, %ld samples in "
            "all in the first; %ld differ from the file before\n",
-           files, absent, checked_by_tool, promtooled, CRASH_SAMPLES, total_samples,
-           changed);
+           files, absent, checked_by_tool, promtooled, CRASH_SAMPLES,
+           total_samples, changed);
     printf("temporary files of killed writers: %ld seen, %ld removed by the "
            "next writer's start\n",
            tmp_seen, tmp_removed);

@@ -114,8 +114,7 @@ static void shared_counts_add_up_across_fork(void **state)
     for (int i = 0; i < WORKERS; i++)
         reap(pids[i]);
     text = render_text(reg);
-    assert_true(sample(text, "s_ops_total{kind=\"bound\"}") ==
-                WORKERS * N + 7);
+    assert_true(sample(text, "s_ops_total{kind=\"bound\"}") == WORKERS * N + 7);
     assert_true(sample(text, "s_ops_total{kind=\"lookup\"}") == WORKERS * N);
     for (int i = 0; i < WORKERS; i++) {
         char p[64];
@@ -168,13 +167,11 @@ static void shared_gauge_modes(void **state)
         assert_int_equal(pf_gauge_with(f, NULL, &g[m]), 0);
     }
     /* The modes are refused where they make no sense. */
-    assert_int_equal(pf_gauge_family_new_mode(reg, "s_bad", "B.", NULL, 6,
-                                              NULL),
-                     -EINVAL);
-    assert_int_equal(pf_gauge_family_new_mode(
-                         reg, "s_workers", "W.",
-                         (const char *[]){"worker", NULL},
-                         PF_GAUGE_PER_WORKER, NULL),
+    assert_int_equal(
+        pf_gauge_family_new_mode(reg, "s_bad", "B.", NULL, 6, NULL), -EINVAL);
+    assert_int_equal(pf_gauge_family_new_mode(reg, "s_workers", "W.",
+                                              (const char *[]){"worker", NULL},
+                                              PF_GAUGE_PER_WORKER, NULL),
                      -EINVAL);
     /* The parent is a live worker too: 25 everywhere, first. */
     for (unsigned m = 0; m < PF_ARRAY_SIZE(names); m++)
@@ -206,8 +203,8 @@ static void shared_gauge_modes(void **state)
     {
         int n = 0;
 
-        for (const char *p = strstr(text, "\ns_per_worker_level{worker=\"");
-             p; p = strstr(p + 1, "\ns_per_worker_level{worker=\""))
+        for (const char *p = strstr(text, "\ns_per_worker_level{worker=\""); p;
+             p = strstr(p + 1, "\ns_per_worker_level{worker=\""))
             n++;
         assert_int_equal(n, 3);
         snprintf(line, sizeof(line), "s_per_worker_level{worker=\"%d\"}",
@@ -405,7 +402,8 @@ static void shared_deletion_is_seen_everywhere(void **state)
     pf_registry_free(reg);
 }
 
-/* ---- A process killed while it makes a series ----------------------------- */
+/* ---- A process killed while it makes a series -----------------------------
+ */
 
 static const char *kill_at;
 
@@ -454,7 +452,8 @@ static void shared_killed_creator_recovers(void **state)
     }
 }
 
-/* ---- Named regions ---------------------------------------------------------- */
+/* ---- Named regions ----------------------------------------------------------
+ */
 
 static void shared_named_region(void **state)
 {
@@ -539,7 +538,8 @@ static void shared_named_region(void **state)
     test_remove_tree(dir);
 }
 
-/* ---- One writer ------------------------------------------------------------- */
+/* ---- One writer -------------------------------------------------------------
+ */
 
 static pf_writer *start_writer(pf_registry *reg, const char *dir)
 {
@@ -547,12 +547,9 @@ static pf_writer *start_writer(pf_registry *reg, const char *dir)
     pf_writer *w;
 
     assert_int_equal(pf_config_new(&cfg), 0);
-    assert_int_equal(pf_config_set(cfg, "textfile", "directory", dir, NULL),
-                     0);
-    assert_int_equal(pf_config_set(cfg, "textfile", "file", "d.prom", NULL),
-                     0);
-    assert_int_equal(pf_config_set(cfg, "textfile", "interval", "1h", NULL),
-                     0);
+    assert_int_equal(pf_config_set(cfg, "textfile", "directory", dir, NULL), 0);
+    assert_int_equal(pf_config_set(cfg, "textfile", "file", "d.prom", NULL), 0);
+    assert_int_equal(pf_config_set(cfg, "textfile", "interval", "1h", NULL), 0);
     assert_int_equal(pf_config_set(cfg, "process", "enabled", "no", NULL), 0);
     assert_int_equal(pf_writer_start(reg, cfg, &w), 0);
     pf_config_free(cfg);
@@ -606,9 +603,9 @@ static void shared_one_writer(void **state)
     assert_true(sample(text, "s_sent_total") == 15);
     assert_true(sample(text, "promfile_shared_workers{state=\"live\"}") >= 1);
     assert_true(sample(text, "promfile_shared_records_limit") == 10000);
-    assert_true(sample(text,
-                       "promfile_shared_overflows_total{resource=\"records\"}") ==
-                0);
+    assert_true(
+        sample(text, "promfile_shared_overflows_total{resource=\"records\"}") ==
+        0);
     free(text);
     assert_int_equal(pf_writer_stop(mine), 0);
     close(ready[0]);
@@ -619,7 +616,8 @@ static void shared_one_writer(void **state)
     pf_registry_free(reg);
 }
 
-/* ---- Untrusted region ------------------------------------------------------ */
+/* ---- Untrusted region ------------------------------------------------------
+ */
 
 static pf_rec *rec_at(pf_registry *reg, uint32_t i)
 {

@@ -146,8 +146,7 @@ static bool may(const user_info *u, const struct stat *st, unsigned bit)
     bool member = false;
 
     if (u->uid == 0)
-        return bit != 1 || S_ISDIR(st->st_mode) ||
-               (st->st_mode & 0111) != 0;
+        return bit != 1 || S_ISDIR(st->st_mode) || (st->st_mode & 0111) != 0;
     if (st->st_uid == u->uid)
         return (st->st_mode >> 6) & bit;
     for (int i = 0; i < u->ngroups; i++)
@@ -186,8 +185,7 @@ static bool dirs_searchable(const user_info *u, const char *dir, char *bad,
     return true;
 }
 
-static void check_perm_file(pf_reader *r, const char *path,
-                            const user_info *u)
+static void check_perm_file(pf_reader *r, const char *path, const user_info *u)
 {
     struct stat st;
     char dir[PATH_MAX], bad[PATH_MAX];
@@ -196,11 +194,12 @@ static void check_perm_file(pf_reader *r, const char *path,
     if (!u || stat(path, &st) < 0)
         return;
     if (!may(u, &st, 4))
-        pf__reader_report(r, NULL, 0, PF_RULE_PERMISSION,
-                  "user %s cannot read the file (mode %04o, owner %u, "
-                  "group %u); node_exporter reports \"permission denied\"",
-                  u->name, (unsigned)(st.st_mode & 07777),
-                  (unsigned)st.st_uid, (unsigned)st.st_gid);
+        pf__reader_report(
+            r, NULL, 0, PF_RULE_PERMISSION,
+            "user %s cannot read the file (mode %04o, owner %u, "
+            "group %u); node_exporter reports \"permission denied\"",
+            u->name, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
+            (unsigned)st.st_gid);
     slash = strrchr(path, '/');
     if (!slash)
         snprintf(dir, sizeof(dir), ".");
@@ -286,8 +285,7 @@ static int check_dir(pf_reader *r, const char *dir, const user_info *u)
 
     if (!d) {
         pf__reader_report(r, dir, 0, PF_RULE_READ,
-                          "cannot read the directory: %s",
-                          pf_strerror(-errno));
+                          "cannot read the directory: %s", pf_strerror(-errno));
         return 0;
     }
     if (u) {
@@ -296,12 +294,11 @@ static int check_dir(pf_reader *r, const char *dir, const user_info *u)
 
         if (fstat(dirfd(d), &st) == 0 && !may(u, &st, 4))
             pf__reader_report(r, dir, 0, PF_RULE_PERMISSION,
-                              "user %s cannot list the directory",
-                              u->name);
+                              "user %s cannot list the directory", u->name);
         if (!dirs_searchable(u, dir, bad, sizeof(bad)))
             pf__reader_report(r, dir, 0, PF_RULE_PERMISSION,
-                              "user %s cannot search the directory %s",
-                              u->name, bad);
+                              "user %s cannot search the directory %s", u->name,
+                              bad);
     }
     /* node_exporter reads every name ending in ".prom", hidden ones
      * included, in the order of their names; it follows symlinks and does
@@ -328,8 +325,8 @@ static int check_dir(pf_reader *r, const char *dir, const user_info *u)
             ret = -ENOMEM;
             goto out;
         }
-        sprintf(names[n], "%s%s%s", dir,
-                len && dir[len - 1] == '/' ? "" : "/", de->d_name);
+        sprintf(names[n], "%s%s%s", dir, len && dir[len - 1] == '/' ? "" : "/",
+                de->d_name);
         n++;
     }
     if (n > 1)
@@ -379,8 +376,7 @@ int pt_cmd_check(char **paths, int n, const pt_opts *o, pt_ctx *c)
         pf__reader_free(r);
         return 1;
     }
-    rc = pf__reader_errors(r) || (o->strict && pf__reader_warnings(r)) ? 1
-                                                                        : 0;
+    rc = pf__reader_errors(r) || (o->strict && pf__reader_warnings(r)) ? 1 : 0;
     pf__reader_free(r);
     return rc;
 }

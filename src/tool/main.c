@@ -63,16 +63,15 @@ static void usage(FILE *out)
  * a bad one gets "invalid value", not a usage error. */
 static bool negative_number(const char *s)
 {
-    return s[0] == '-' &&
-           ((s[1] >= '0' && s[1] <= '9') || s[1] == '.' ||
-            strncasecmp(s + 1, "inf", 3) == 0 ||
-            strncasecmp(s + 1, "nan", 3) == 0);
+    return s[0] == '-' && ((s[1] >= '0' && s[1] <= '9') || s[1] == '.' ||
+                           strncasecmp(s + 1, "inf", 3) == 0 ||
+                           strncasecmp(s + 1, "nan", 3) == 0);
 }
 
 static bool takes_arg(const char *s)
 {
-    static const char *const with_arg[] = {"--help-text", "--type",
-                                           "--user", "-u"};
+    static const char *const with_arg[] = {"--help-text", "--type", "--user",
+                                           "-u"};
 
     for (size_t i = 0; i < sizeof(with_arg) / sizeof(with_arg[0]); i++)
         if (strcmp(s, with_arg[i]) == 0)
@@ -101,7 +100,7 @@ static char **reorder(int argc, char **argv, int *retc)
         else
             v[n++] = argv[i];
     }
-    v[n++] = (char *)(uintptr_t)"--";
+    v[n++] = (char *)(uintptr_t) "--";
     for (int k = 0; k < nn; k++)
         v[n++] = neg[k];
     for (i++; i < argc; i++)
@@ -164,14 +163,12 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
-        printf("promfile %s (libpromfile %s)\n", PACKAGE_VERSION,
-               pf_version());
+        printf("promfile %s (libpromfile %s)\n", PACKAGE_VERSION, pf_version());
         return 0;
     }
     if (strcmp(cmd, "config") == 0) {
         if (argc < 3 || strcmp(argv[2], "check") != 0) {
-            fputs("promfile: usage: promfile config check FILE.ini\n",
-                  stderr);
+            fputs("promfile: usage: promfile config check FILE.ini\n", stderr);
             return 2;
         }
         return config_check(argc - 3, argv + 3);
@@ -246,8 +243,7 @@ int main(int argc, char **argv)
     if (rc >= 0)
         goto out;
     if (strcmp(cmd, "check") == 0 && list_rules) {
-        if (optind < ac || e.help || e.type || e.now || e.force ||
-            e.no_fsync) {
+        if (optind < ac || e.help || e.type || e.now || e.force || e.no_fsync) {
             usage(stderr);
             rc = 2;
             goto out;

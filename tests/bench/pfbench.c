@@ -474,8 +474,7 @@ static pf_registry *shared_registry(unsigned workers, unsigned series)
 /* Run fn(arg, n) in `procs` forked workers released together (a pipe
  * closed by the parent), and return the wall time in ns from the release
  * to the last one's end. */
-static double in_workers(int procs, void (*fn)(void *, long), void *arg,
-                         long n)
+static double in_workers(int procs, void (*fn)(void *, long), void *arg, long n)
 {
     int go[2], ready[2];
     double t0, t1;

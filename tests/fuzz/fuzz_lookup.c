@@ -40,8 +40,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
                                  (policy & 1 ? PF_VALUES_TRUNCATE : 0) |
                                      (policy & 2 ? PF_VALUES_REPLACE : 0));
     pf_registry_set_max_series(reg, 64);
-    if (pf_counter_family_new(reg, "fuzz_logins_total", "Logins.", labels,
-                              &f) < 0)
+    if (pf_counter_family_new(reg, "fuzz_logins_total", "Logins.", labels, &f) <
+        0)
         abort();
     /* Walk the input: each NUL-separated triple is a lookup. */
     for (char *p = buf, *end = buf + size - 1; p < end;) {
