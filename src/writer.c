@@ -196,6 +196,8 @@ int pf__dir_open(const char *dir)
 #define TMP_RANDOM 12
 /* "." "." pid (at most 10 digits) "." random ".tmp" */
 #define TMP_EXTRA (1 + 1 + 10 + 1 + TMP_RANDOM + 4)
+_Static_assert(sizeof(((pf_tmp *)0)->name) >= PF_MAX_FILE_NAME + TMP_EXTRA + 1,
+               "pf_tmp holds every temporary name");
 
 static const char alnum[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -323,76 +325,102 @@ int pf__remove_file(const char *dir, const char *file)
 
 /* ---- The atomic write ---------------------------------------------------- */
 
-int pf__write_file(const char *dir, const char *file, const char *data,
-                   size_t len, unsigned mode, unsigned flags)
+int pf__tmp_open(pf_tmp *t, const char *dir, const char *file, unsigned mode)
 {
-    char tmp[PF_MAX_FILE_NAME + TMP_EXTRA + 1];
-    int dfd, fd = -1, r = 0;
-    size_t off = 0;
-
+    t->dfd = t->fd = -1;
+    t->name[0] = '\0';
     if (strlen(file) > PF_MAX_FILE_NAME)
         return -EINVAL;
-    dfd = pf__dir_open(dir);
-    if (dfd < 0)
+    t->dfd = pf__dir_open(dir);
+    if (t->dfd < 0)
         return -errno;
-    for (int tries = 0; fd < 0; tries++) {
-        make_tmp_name(tmp, sizeof(tmp), file);
-        fd = pf__sys.openat(
-            dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-            0600);
-        if (fd < 0 && (errno != EEXIST || tries == 100)) {
-            r = -errno;
-            pf__sys.close(dfd);
+    for (int tries = 0; t->fd < 0; tries++) {
+        make_tmp_name(t->name, sizeof(t->name), file);
+        t->fd = pf__sys.openat(
+            t->dfd, t->name,
+            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (t->fd < 0 && (errno != EEXIST || tries == 100)) {
+            int r = -errno;
+
+            t->name[0] = '\0';
+            pf__sys.close(t->dfd);
+            t->dfd = -1;
             return r;
         }
     }
+    snprintf(t->file, sizeof(t->file), "%s", file);
     /* mkstemp()-like creation gives 0600; node_exporter runs as another
      * user. Set the mode explicitly, whatever the umask. */
-    if (pf__sys.fchmod(fd, mode) < 0)
-        goto fail;
+    if (pf__sys.fchmod(t->fd, mode) < 0) {
+        int r = -errno;
+
+        pf__tmp_abort(t);
+        return r;
+    }
+    return 0;
+}
+
+int pf__tmp_write(pf_tmp *t, const void *data, size_t len)
+{
+    const char *p = data;
+    size_t off = 0;
+
     while (off < len) {
         size_t chunk = len - off > (1u << 30) ? (1u << 30) : len - off;
-        long n = pf__sys.write(fd, data + off, chunk);
+        long n = pf__sys.write(t->fd, p + off, chunk);
 
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            goto fail;
-        if (n == 0) {
-            /* write() of a non-empty buffer returning 0: call it full. */
-            errno = ENOSPC;
-            goto fail;
-        }
+            return -errno;
+        /* write() of a non-empty buffer returning 0: call it full. */
+        if (n == 0)
+            return -ENOSPC;
         off += (size_t)n;
     }
-    if (!(flags & PF_WRITE_NO_FSYNC)) {
-        int rc;
+    return 0;
+}
 
-        while ((rc = pf__sys.fsync(fd)) < 0 && errno == EINTR)
+void pf__tmp_abort(pf_tmp *t)
+{
+    if (t->fd >= 0)
+        pf__sys.close(t->fd);
+    if (t->dfd >= 0 && t->name[0])
+        pf__sys.unlinkat(t->dfd, t->name, 0);
+    if (t->dfd >= 0)
+        pf__sys.close(t->dfd);
+    t->dfd = t->fd = -1;
+    t->name[0] = '\0';
+}
+
+int pf__tmp_commit(pf_tmp *t, unsigned flags)
+{
+    int r = 0, rc;
+
+    if (!(flags & PF_WRITE_NO_FSYNC)) {
+        while ((rc = pf__sys.fsync(t->fd)) < 0 && errno == EINTR)
             ;
         if (rc < 0)
             goto fail;
     }
     /* close() can report a deferred write error (NFS, quotas); it is
      * never retried, EINTR included: the descriptor is gone either way. */
-    {
-        int rc = pf__sys.close(fd);
-
-        fd = -1;
-        if (rc < 0)
-            goto fail;
-    }
-    if (pf__sys.renameat(dfd, tmp, dfd, file) < 0)
+    rc = pf__sys.close(t->fd);
+    t->fd = -1;
+    if (rc < 0)
         goto fail;
+    if (pf__sys.renameat(t->dfd, t->name, t->dfd, t->file) < 0)
+        goto fail;
+    t->name[0] = '\0';
     /* The new file is in place; a failed directory fsync only means the
      * rename may not survive a power loss. Report it all the same. */
     if (flags & PF_WRITE_FSYNC_DIR) {
         /* fsync() needs a descriptor that is not O_PATH, which needs read
          * permission on the directory. */
         int sfd =
-            pf__sys.openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-        int rc = sfd;
+            pf__sys.openat(t->dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 
+        rc = sfd;
         while (sfd >= 0 && (rc = pf__sys.fsync(sfd)) < 0 && errno == EINTR)
             ;
         if (rc < 0)
@@ -400,16 +428,30 @@ int pf__write_file(const char *dir, const char *file, const char *data,
         if (sfd >= 0)
             pf__sys.close(sfd);
     }
-    pf__sys.close(dfd);
+    pf__sys.close(t->dfd);
+    t->dfd = -1;
     return r;
 
 fail:
     r = -errno;
-    if (fd >= 0)
-        pf__sys.close(fd);
-    pf__sys.unlinkat(dfd, tmp, 0);
-    pf__sys.close(dfd);
+    pf__tmp_abort(t);
     return r;
+}
+
+int pf__write_file(const char *dir, const char *file, const char *data,
+                   size_t len, unsigned mode, unsigned flags)
+{
+    pf_tmp t;
+    int r = pf__tmp_open(&t, dir, file, mode);
+
+    if (r < 0)
+        return r;
+    r = pf__tmp_write(&t, data, len);
+    if (r < 0) {
+        pf__tmp_abort(&t);
+        return r;
+    }
+    return pf__tmp_commit(&t, flags);
 }
 
 int pf_registry_write_textfile(pf_registry *reg, const char *dir,

@@ -7,6 +7,7 @@
 #define PF_WRITER_H
 
 #include "base.h"
+#include "conf.h"
 
 #include <pthread.h>
 #include <sys/stat.h>
@@ -34,6 +35,25 @@ extern pf_sys pf__sys;
 /* The atomic replace of TEXTFILE.md. Returns 0 or -errno. */
 int pf__write_file(const char *dir, const char *file, const char *data,
                    size_t len, unsigned mode, unsigned flags);
+
+/* The same in steps, for a text written as it comes (promfile write) or
+ * a file to lock before it takes the name (promfile run): a temporary
+ * file beside `file` in `dir`, ".<file>.<pid>.<random>.tmp", given
+ * `mode`; written; then renamed over `file` (commit) or removed (abort).
+ * Each returns 0 or -errno; a failed write leaves the temporary file to
+ * abort, a failed commit removes it. Between open and the end, `fd` is
+ * the temporary file, `dfd` its directory and `name` its name (what a
+ * signal handler may unlinkat()). */
+typedef struct pf_tmp {
+    int dfd, fd;
+    char name[PF_MAX_FILE_NAME + 32];
+    char file[PF_MAX_FILE_NAME + 1];
+} pf_tmp;
+
+int pf__tmp_open(pf_tmp *t, const char *dir, const char *file, unsigned mode);
+int pf__tmp_write(pf_tmp *t, const void *data, size_t len);
+int pf__tmp_commit(pf_tmp *t, unsigned flags);
+void pf__tmp_abort(pf_tmp *t);
 /* Open the textfile directory `dir` for the write path: an O_PATH
  * descriptor, refused with ELOOP if dir is a symbolic link and, for root,
  * with EPERM if someone else could replace a directory above it (see

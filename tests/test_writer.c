@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -103,6 +104,56 @@ static void write_textfile_replaces_atomically(void **state)
                      0);
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 07777, 0640);
+}
+
+/* The write path in steps (promfile write and run): the temporary file
+ * is hidden and not .prom until the commit renames it, in its mode; an
+ * abort leaves nothing; a lock taken on it before the commit is a lock
+ * on the file that then has the name. */
+static void tmp_steps_commit_and_abort(void **state)
+{
+    fixture *fx = *state;
+    char path[256], *text;
+    struct stat st;
+    pf_tmp t;
+    int keep;
+
+    assert_int_equal(pf__tmp_open(&t, fx->dir, "a.prom", 0640), 0);
+    assert_int_equal(t.name[0], '.');
+    assert_string_equal(t.name + strlen(t.name) - 4, ".tmp");
+    assert_int_equal(count_entries(fx->dir), 1);
+    assert_int_equal(pf__tmp_write(&t, "x 1\n", 4), 0);
+    pf__tmp_abort(&t);
+    assert_int_equal(count_entries(fx->dir), 0);
+    assert_int_equal(t.fd, -1);
+
+    assert_int_equal(pf__tmp_open(&t, fx->dir, "a.prom", 0640), 0);
+    assert_int_equal(pf__tmp_write(&t, "x 1\n", 4), 0);
+    assert_int_equal(flock(t.fd, LOCK_EX), 0);
+    keep = dup(t.fd);
+    assert_true(keep >= 0);
+    assert_int_equal(pf__tmp_commit(&t, PF_WRITE_FSYNC_DIR), 0);
+    assert_int_equal(count_entries(fx->dir), 1);
+    text = file_text(fx, "a.prom");
+    assert_string_equal(text, "x 1\n");
+    free(text);
+    snprintf(path, sizeof(path), "%s/a.prom", fx->dir);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+    {
+        int other = open(path, O_RDONLY);
+
+        assert_true(other >= 0);
+        assert_int_equal(flock(other, LOCK_EX | LOCK_NB), -1);
+        assert_int_equal(errno, EWOULDBLOCK);
+        close(keep);
+        assert_int_equal(flock(other, LOCK_EX | LOCK_NB), 0);
+        close(other);
+    }
+    /* A missing directory: nothing opened. */
+    snprintf(path, sizeof(path), "%s/missing", fx->dir);
+    assert_int_equal(pf__tmp_open(&t, path, "a.prom", 0644), -ENOENT);
+    assert_int_equal(t.fd, -1);
 }
 
 static void write_textfile_refuses_bad_arguments(void **state)
@@ -1153,6 +1204,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(write_textfile_replaces_atomically),
+        T(tmp_steps_commit_and_abort),
         T(write_textfile_refuses_bad_arguments),
         T(write_textfile_missing_directory_fails),
         T(write_textfile_never_follows_planted_names),
