@@ -412,13 +412,19 @@ int pf__registry_check_label(pf_registry *reg, const char *name)
 
 int pf_registry_set_label(pf_registry *reg, const char *name, const char *value)
 {
+    reg = pf__registry(reg);
+    if (!reg)
+        return -ENOMEM;
+    return pf__registry_set_label(reg, name, value);
+}
+
+int pf__registry_set_label(pf_registry *reg, const char *name,
+                           const char *value)
+{
     char *n = NULL, *v = NULL;
     size_t i;
     int r;
 
-    reg = pf__registry(reg);
-    if (!reg)
-        return -ENOMEM;
     r = pf__check_label_name(name);
     if (r < 0)
         return r;

@@ -95,6 +95,10 @@ int pf__registry_insert(pf_registry *reg, pf_family *f, bool check,
 /* -EEXIST, with a message, if a family of reg has a label `name` or reg
  * has a constant label of that name. */
 int pf__registry_check_label(pf_registry *reg, const char *name);
+/* pf_registry_set_label() of a registry the caller has (a writer's own):
+ * set, replace or (value NULL) remove the constant label `name`. */
+int pf__registry_set_label(pf_registry *reg, const char *name,
+                           const char *value);
 
 /* What a render takes of a registry under its mu: its families (a
  * malloc()ed copy of the list) and its constant labels, rendered

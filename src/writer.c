@@ -602,6 +602,13 @@ static int make_self_metrics(pf_writer *w)
     r = pf__registry_new(true, &w->self);
     if (r < 0)
         return r;
+    /* file="<name>.prom" on every series of the writer's own: two
+     * programs (or two instances of one) writing two files of one
+     * directory would otherwise both have promfile_writes_total and
+     * process_*, which node_exporter drops as duplicates. */
+    r = pf__registry_set_label(w->self, PF_WRITER_FILE_LABEL, w->cfg.file);
+    if (r < 0)
+        return r;
     r = pf__build_info_set(w->self, "promfile",
                            (const char *[]){"version", NULL},
                            (const char *[]){PACKAGE_VERSION, NULL});
@@ -899,6 +906,9 @@ static int check_labels(pf_writer *w)
         const char *n = w->cfg.label_names[i];
         int r = strcmp(n, PF_DROPPED_LABEL) == 0
                     ? pf__err(-EEXIST, "it is the label of " PF_DROPPED_NAME)
+                : strcmp(n, PF_WRITER_FILE_LABEL) == 0
+                    ? pf__err(-EEXIST, "the writer's own metrics have it: "
+                                       "the file's name")
                     : pf__registry_check_label(w->reg, n);
 
         if (r == 0)

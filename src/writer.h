@@ -32,6 +32,10 @@ typedef struct pf_sys {
 
 extern pf_sys pf__sys;
 
+/* The label of the writer's own metrics (promfile_*, process_*) that
+ * names the file they describe. */
+#define PF_WRITER_FILE_LABEL "file"
+
 /* The atomic replace of TEXTFILE.md. Returns 0 or -errno. */
 int pf__write_file(const char *dir, const char *file, const char *data,
                    size_t len, unsigned mode, unsigned flags);

@@ -72,7 +72,7 @@ n=$(grep -c '^mox_authentication_total{' "$dir/authdemo.prom")
 [ "$n" = 378 ] || { echo "FAIL: authdemo -w 4 wrote $n series"; fails=$((fails + 1)); }
 "$P" check --strict --user= "$dir/authdemo.prom" ||
     { echo "FAIL: authdemo -w 4's file fails check"; fails=$((fails + 1)); }
-grep -qx 'promfile_shared_workers{state="dead"} 0' "$dir/authdemo.prom" ||
+grep -qx 'promfile_shared_workers{state="dead",file="authdemo.prom"} 0' "$dir/authdemo.prom" ||
     { echo "FAIL: authdemo's workers did not free their slots"; fails=$((fails + 1)); }
 [ $fails = 0 ] && echo "ok authdemo -w 4: 378 series, its workers gone cleanly"
 exit $((fails != 0))

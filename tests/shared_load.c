@@ -416,11 +416,11 @@ static int kill_rounds(int rounds)
      * record: at most one increment more than recorded, per such kill. */
     if (total < want || total > want + by_master)
         fail("%sthe total %g is not the increments that completed", "", total);
-    if (sample(text, "promfile_shared_overflows_total{resource=\"workers\"}") !=
-        0)
+    if (sample(text, "promfile_shared_overflows_total{resource=\"workers\","
+                     "file=\"daemon.prom\"}") != 0)
         fail("%sa worker found no slot (%g)", "",
-             sample(text,
-                    "promfile_shared_overflows_total{resource=\"workers\"}"));
+             sample(text, "promfile_shared_overflows_total{resource="
+                          "\"workers\",file=\"daemon.prom\"}"));
     printf("%s %d workers through 4 slots, %d killed by the master: total %g, "
            "%g recorded; %u files checked as they came\n",
            failures ? "FAIL" : "ok", rounds, by_master, total, want, wt.files);

@@ -483,11 +483,15 @@ static unsigned long sample_value(const char *text, const char *series)
  * library names it: by strerrorname_np() where there is one. */
 static void error_series(char *buf, size_t size, int err)
 {
-    snprintf(buf, size, "promfile_write_errors_total{errno=\"E%d\"}", err);
+    snprintf(buf, size,
+             "promfile_write_errors_total{errno=\"E%d\",file=\"app.prom\"}",
+             err);
 #ifdef HAVE_STRERRORNAME_NP
     for (size_t i = 0; i < NERRORS; i++)
         if (errors[i].err == err)
-            snprintf(buf, size, "promfile_write_errors_total{errno=\"%s\"}",
+            snprintf(buf, size,
+                     "promfile_write_errors_total{errno=\"%s\","
+                     "file=\"app.prom\"}",
                      errors[i].name);
 #endif
 }
@@ -528,7 +532,8 @@ static void fault_writer(const fault_case *c, fixture *fx)
     fx->cfg = pf_config_free(cfg);
     assert_int_equal(pf_writer_last_error(w), 0);
     before = textfile(fx, &before_len);
-    assert_int_equal(sample_value(before, "promfile_writes_total"), 1);
+    assert_int_equal(
+        sample_value(before, "promfile_writes_total{file=\"app.prom\"}"), 1);
     change_metrics(fx);
     fds = count_fds();
 
@@ -552,7 +557,8 @@ static void fault_writer(const fault_case *c, fixture *fx)
         user = rendered(fx);
         assert_lines_in(user, after);
         assert_int_equal(count_lines(after), count_lines(before));
-        assert_int_equal(sample_value(after, "promfile_writes_total"), 2);
+        assert_int_equal(
+            sample_value(after, "promfile_writes_total{file=\"app.prom\"}"), 2);
     }
 
     /* The fault is gone: the next write succeeds and counts the error. */
@@ -569,14 +575,16 @@ static void fault_writer(const fault_case *c, fixture *fx)
                              : EIO);
     if (c->want < 0) {
         assert_int_equal(sample_value(after, series), 1);
-        assert_int_equal(sample_value(after, "promfile_writes_total"), 2);
+        assert_int_equal(
+            sample_value(after, "promfile_writes_total{file=\"app.prom\"}"), 2);
     } else {
         /* A retried EINTR is no error. */
         if (c->err == EINTR)
             assert_null(strstr(after, series));
         else
             assert_int_equal(sample_value(after, series), 0);
-        assert_int_equal(sample_value(after, "promfile_writes_total"), 3);
+        assert_int_equal(
+            sample_value(after, "promfile_writes_total{file=\"app.prom\"}"), 3);
     }
     assert_only_textfile(fx);
     assert_int_equal(count_fds(), fds);

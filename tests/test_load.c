@@ -114,7 +114,8 @@ int main(int argc, char **argv)
         else if (sscanf(line, "load_ops_total{series=\"new%*d\"} %lf", &x) == 1)
             sum_new += x;
         else
-            sscanf(line, "promfile_writes_total %ld", &writes);
+            sscanf(line, "promfile_writes_total{file=\"load.prom\"} %ld",
+                   &writes);
     }
     fclose(f);
     printf("increments %.0f of %ld, created series %.0f of %ld, file "

@@ -318,9 +318,11 @@ static void writer_applies_process_and_limits(void **state)
     snprintf(path, sizeof(path), "%s/p.prom", dir);
     text = read_file(path);
     assert_non_null(text);
-    assert_non_null(strstr(text, "\nprocess_threads{program=\"authd\"} "));
-    assert_non_null(strstr(
-        text, "\npromfile_build_info{version=\"" PACKAGE_VERSION "\"} 1\n"));
+    assert_non_null(
+        strstr(text, "\nprocess_threads{program=\"authd\",file=\"p.prom\"} "));
+    assert_non_null(strstr(text,
+                           "\npromfile_build_info{version=\"" PACKAGE_VERSION
+                           "\",file=\"p.prom\"} 1\n"));
     assert_non_null(strstr(text, "w_logins_total{user=\"b\xef\xbf\xbd\"} 1"));
     assert_non_null(strstr(
         text, "promfile_series_dropped_total{family=\"w_logins_total\"} 1"));

@@ -601,11 +601,14 @@ static void shared_one_writer(void **state)
     text = read_file(path);
     assert_non_null(text);
     assert_true(sample(text, "s_sent_total") == 15);
-    assert_true(sample(text, "promfile_shared_workers{state=\"live\"}") >= 1);
-    assert_true(sample(text, "promfile_shared_records_limit") == 10000);
     assert_true(
-        sample(text, "promfile_shared_overflows_total{resource=\"records\"}") ==
-        0);
+        sample(text,
+               "promfile_shared_workers{state=\"live\",file=\"d.prom\"}") >= 1);
+    assert_true(
+        sample(text, "promfile_shared_records_limit{file=\"d.prom\"}") ==
+        10000);
+    assert_true(sample(text, "promfile_shared_overflows_total{resource="
+                             "\"records\",file=\"d.prom\"}") == 0);
     free(text);
     assert_int_equal(pf_writer_stop(mine), 0);
     close(ready[0]);

@@ -373,8 +373,10 @@ static void writer_writes_at_start_flush_and_stop(void **state)
     text = file_text(fx, "app.prom");
     assert_non_null(text);
     assert_non_null(strstr(text, "\nw_events_total 0\n"));
-    assert_non_null(strstr(text, "\npromfile_writes_total 1\n"));
-    assert_non_null(strstr(text, "\npromfile_write_interval_seconds 3600\n"));
+    assert_non_null(
+        strstr(text, "\npromfile_writes_total{file=\"app.prom\"} 1\n"));
+    assert_non_null(strstr(
+        text, "\npromfile_write_interval_seconds{file=\"app.prom\"} 3600\n"));
     free(text);
     assert_int_equal(pf_writer_last_error(w), 0);
 
@@ -382,7 +384,8 @@ static void writer_writes_at_start_flush_and_stop(void **state)
     assert_int_equal(pf_writer_flush(w), 0);
     text = file_text(fx, "app.prom");
     assert_non_null(strstr(text, "\nw_events_total 1\n"));
-    assert_non_null(strstr(text, "\npromfile_writes_total 2\n"));
+    assert_non_null(
+        strstr(text, "\npromfile_writes_total{file=\"app.prom\"} 2\n"));
     free(text);
 
     /* Stopping a writer with a 1-hour interval returns at once: the
@@ -391,7 +394,8 @@ static void writer_writes_at_start_flush_and_stop(void **state)
     assert_int_equal(pf_writer_stop(w), 0);
     text = file_text(fx, "app.prom");
     assert_non_null(strstr(text, "\nw_events_total 2\n"));
-    assert_non_null(strstr(text, "\npromfile_writes_total 3\n"));
+    assert_non_null(
+        strstr(text, "\npromfile_writes_total{file=\"app.prom\"} 3\n"));
     free(text);
     assert_int_equal(count_entries(fx->dir), 1);
 }
@@ -427,10 +431,11 @@ static void writer_rewrites_every_interval(void **state)
     assert_int_equal(pf_writer_stop(w), 0);
     {
         char *text = file_text(fx, "app.prom");
-        const char *p = strstr(text, "\npromfile_writes_total ");
+        static const char key[] = "\npromfile_writes_total{file=\"app.prom\"} ";
+        const char *p = strstr(text, key);
 
         assert_non_null(p);
-        assert_true(strtoul(p + 23, NULL, 10) >= 6);
+        assert_true(strtoul(p + sizeof(key) - 1, NULL, 10) >= 6);
         free(text);
     }
 }
@@ -450,8 +455,9 @@ static void writer_remove_on_exit_and_labels(void **state)
     pf_config_free(cfg);
     text = file_text(fx, "app.prom");
     assert_non_null(strstr(text, "\nw_events_total{instance=\"mail1\"} 0\n"));
-    assert_non_null(
-        strstr(text, "\npromfile_writes_total{instance=\"mail1\"} 1\n"));
+    assert_non_null(strstr(
+        text,
+        "\npromfile_writes_total{file=\"app.prom\",instance=\"mail1\"} 1\n"));
     free(text);
     assert_int_equal(pf_writer_stop(w), 0);
     snprintf(path, sizeof(path), "%s/app.prom", fx->dir);
@@ -549,9 +555,10 @@ static void writer_reports_and_recovers(void **state)
     assert_int_equal(pf_writer_last_error(w), 0);
     text = file_text(fx, "later/app.prom");
     assert_non_null(text);
+    assert_non_null(strstr(text, "\npromfile_write_errors_total{errno="
+                                 "\"ENOENT\",file=\"app.prom\"} 2\n"));
     assert_non_null(
-        strstr(text, "\npromfile_write_errors_total{errno=\"ENOENT\"} 2\n"));
-    assert_non_null(strstr(text, "\npromfile_writes_total 1\n"));
+        strstr(text, "\npromfile_writes_total{file=\"app.prom\"} 1\n"));
     free(text);
     assert_int_equal(pf_writer_stop(w), 0);
 }
@@ -770,12 +777,15 @@ static void writer_survives_its_directory_changing(void **state)
     assert_int_equal(pf_family_clear(fill), 0);
     assert_int_equal(pf_writer_flush(w), 0);
     text = read_file(path);
-    assert_non_null(
-        strstr(text, "promfile_write_errors_total{errno=\"EROFS\"} 1"));
-    assert_non_null(
-        strstr(text, "promfile_write_errors_total{errno=\"ENOSPC\"} 1"));
-    assert_non_null(
-        strstr(text, "promfile_write_errors_total{errno=\"ENOENT\"} 1"));
+    assert_non_null(strstr(
+        text,
+        "promfile_write_errors_total{errno=\"EROFS\",file=\"app.prom\"} 1"));
+    assert_non_null(strstr(
+        text,
+        "promfile_write_errors_total{errno=\"ENOSPC\",file=\"app.prom\"} 1"));
+    assert_non_null(strstr(
+        text,
+        "promfile_write_errors_total{errno=\"ENOENT\",file=\"app.prom\"} 1"));
     free(text);
     assert_int_equal(pf_writer_stop(w), 0);
     umount2(sub, MNT_DETACH);
@@ -810,13 +820,70 @@ static void writer_labels_belong_to_its_file(void **state)
     assert_null(strstr(ta, "west"));
     assert_non_null(strstr(tb, "\nw_events_total{site=\"west\"} 3\n"));
     assert_null(strstr(tb, "east"));
-    /* The writer's own metrics carry them too. */
-    assert_non_null(strstr(ta, "promfile_writes_total{site=\"east\"} "));
+    /* The writer's own metrics carry them too, after the name of their
+     * file: two writers of one directory never export the same series
+     * (node_exporter would drop one), not even without [labels]. */
+    assert_non_null(
+        strstr(ta, "promfile_writes_total{file=\"a.prom\",site=\"east\"} "));
+    assert_non_null(
+        strstr(tb, "promfile_writes_total{file=\"b.prom\",site=\"west\"} "));
+    assert_non_null(strstr(ta, "\nprocess_threads{program=\"test_writer\","
+                               "file=\"a.prom\",site=\"east\"} "));
     free(ta);
     free(tb);
     reg = render_text(fx->reg);
     assert_null(strstr(reg, "site"));
     free(reg);
+    pf_config_free(a);
+    pf_config_free(b);
+}
+
+/* Does any sample of the writer's own (promfile_*, process_*) in text a
+ * have the same name and labels as one in text b? */
+static bool own_series_shared(const char *a, const char *b)
+{
+    for (const char *l = a; *l;
+         l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "") {
+        const char *sp = strchr(l, ' '), *nl = strchr(l, '\n');
+        char key[512];
+
+        if ((strncmp(l, "promfile_", 9) && strncmp(l, "process_", 8)) || !sp ||
+            (nl && sp > nl) || (size_t)(sp - l) + 2 >= sizeof(key))
+            continue;
+        snprintf(key, sizeof(key), "\n%.*s ", (int)(sp - l), l);
+        if (strstr(b, key) || strncmp(b, key + 1, strlen(key + 1)) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Two programs, or two copies of one, writing two files of one directory
+ * without [labels]: the writers' own series differ by the label file, so
+ * node_exporter drops none of them. */
+static void writer_own_series_differ_between_files(void **state)
+{
+    fixture *fx = *state;
+    pf_config *a = config_for(fx, "1h"), *b = config_for(fx, "1h");
+    pf_writer *wa, *wb;
+    char *ta, *tb;
+
+    assert_int_equal(pf_config_set(a, "textfile", "file", "a.prom", NULL), 0);
+    assert_int_equal(pf_config_set(b, "textfile", "file", "b.prom", NULL), 0);
+    assert_int_equal(pf_writer_start(fx->reg, a, &wa), 0);
+    assert_int_equal(pf_writer_start(fx->reg, b, &wb), 0);
+    assert_int_equal(pf_writer_stop(wa), 0);
+    assert_int_equal(pf_writer_stop(wb), 0);
+    ta = file_text(fx, "a.prom");
+    tb = file_text(fx, "b.prom");
+    assert_non_null(strstr(ta, "\npromfile_writes_total{file=\"a.prom\"} 2\n"));
+    assert_non_null(strstr(tb, "\npromfile_writes_total{file=\"b.prom\"} 2\n"));
+    assert_false(own_series_shared(ta, tb));
+    free(ta);
+    free(tb);
+    /* The label is the writer's: [labels] may not set it. */
+    assert_int_equal(pf_config_set(a, "labels", "file", "x", NULL), 0);
+    assert_int_equal(pf_writer_start(fx->reg, a, &wa), -EEXIST);
+    assert_non_null(strstr(pf_last_error(), "file"));
     pf_config_free(a);
     pf_config_free(b);
 }
@@ -934,7 +1001,8 @@ static void writer_failed_start_leaves_nothing(void **state)
     text = file_text(fx, "app.prom");
     /* In the writer's registry: the registry's constant labels are not
      * theirs. */
-    assert_non_null(strstr(text, "\nprocess_open_fds{program=\"other\"} "));
+    assert_non_null(strstr(
+        text, "\nprocess_open_fds{program=\"other\",file=\"app.prom\"} "));
     free(text);
     text = render_text(fx->reg);
     assert_null(strstr(text, "process_"));
@@ -1221,6 +1289,7 @@ int main(void)
         T(writer_fork_child_never_writes_parent_file),
         T(writer_survives_its_directory_changing),
         T(writer_labels_belong_to_its_file),
+        T(writer_own_series_differ_between_files),
         T(writer_labels_yield_to_the_programs),
         T(writer_failed_start_leaves_nothing),
         T(writer_refuses_a_symlinked_directory),
