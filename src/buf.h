@@ -36,7 +36,9 @@ static inline void pf__buf_putc(pf_buf *b, char c)
     b->data[b->len++] = c;
 }
 
-#define pf__buf_puts(b, lit) pf__buf_put((b), (lit), sizeof(lit) - 1)
+/* A string literal only: "" lit makes anything else a compile error
+ * (sizeof of a pointer would copy 8 bytes). */
+#define pf__buf_puts(b, lit) pf__buf_put((b), "" lit, sizeof("" lit) - 1)
 
 void pf__buf_put_u64(pf_buf *b, uint64_t v);
 void pf__buf_put_double(pf_buf *b, double v);

@@ -105,24 +105,81 @@ static int lock_target(target *t, const char *base)
     return -EAGAIN;
 }
 
-/* Everything a reading of the file leaves for the edit. */
-typedef struct scan {
-    const pf_reader_series *target;
-    bool found;
-    pf_reader_line line; /* the target's line */
-} scan;
+/* One update of the call: a SERIES and its VALUE or DELTA. */
+typedef struct upd {
+    pf_reader_series target;
+    char where[48];    /* for messages: "series 3", "<stdin>:7" */
+    double v;          /* set: the value; inc: the delta */
+    enum pf_type type; /* of a new family */
+    size_t order;      /* its place in the call */
+    bool found;        /* in the file, at line: */
+    pf_reader_line line;
+} upd;
+
+typedef struct edit_state {
+    const pt_edit *e;
+    upd *u;
+    size_t n, cap;
+    upd **by_key; /* the updates sorted by series key, for the scan */
+} edit_state;
+
+static int cmp_key(const void *a, const void *b)
+{
+    const upd *x = *(upd *const *)a, *y = *(upd *const *)b;
+    size_t n = x->target.keylen < y->target.keylen ? x->target.keylen
+                                                   : y->target.keylen;
+    int c = memcmp(x->target.key, y->target.key, n);
+
+    if (c)
+        return c;
+    if (x->target.keylen != y->target.keylen)
+        return x->target.keylen < y->target.keylen ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int cmp_order(const void *a, const void *b)
+{
+    const upd *x = *(const upd *const *)a, *y = *(const upd *const *)b;
+
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* The update of the series with key k[0..n), or NULL. */
+static upd *find_key(const edit_state *st, const char *k, size_t n)
+{
+    size_t lo = 0, hi = st->n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const upd *u = st->by_key[mid];
+        size_t m = u->target.keylen < n ? u->target.keylen : n;
+        int c = memcmp(u->target.key, k, m);
+
+        if (c == 0 && u->target.keylen != n)
+            c = u->target.keylen < n ? -1 : 1;
+        if (c == 0)
+            return st->by_key[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
 
 static void on_line(void *ctx, const pf_reader_line *l)
 {
-    scan *s = ctx;
+    edit_state *st = ctx;
+    upd *u;
 
-    if (s->found || l->kind != PF_LINE_SAMPLE ||
-        l->keylen != s->target->keylen ||
-        memcmp(l->key, s->target->key, l->keylen) != 0)
+    if (l->kind != PF_LINE_SAMPLE)
         return;
-    s->found = true;
-    s->line = *l;
-    s->line.key = NULL;
+    u = find_key(st, l->key, l->keylen);
+    if (!u || u->found)
+        return;
+    u->found = true;
+    u->line = *l;
+    u->line.key = NULL;
 }
 
 /* A reading of data[0..len) by a new reader, with options o. */
@@ -165,11 +222,12 @@ static int count_errors(const char *path, const char *data, size_t len,
     return e;
 }
 
-/* Find the target's line; the reader (in *ret) knows the families. */
-static int scan_text(const char *path, const char *data, size_t len, scan *s,
-                     pf_reader **ret)
+/* Find the updates' lines in one reading; the reader (in *ret) knows the
+ * families. */
+static int scan_text(const char *path, const char *data, size_t len,
+                     edit_state *st, pf_reader **ret)
 {
-    pf_reader_opts o = {NULL, on_line, s, true, 0};
+    pf_reader_opts o = {NULL, on_line, st, true, 0};
 
     return read_text(&o, path, data, len, ret);
 }
@@ -214,118 +272,418 @@ static void put_span(pf_buf *b, const char *data, uint64_t from, uint64_t to,
         pf__buf_putc(b, '\n');
 }
 
-typedef struct edit_state {
-    const pt_edit *e;
-    pf_reader_series target;
-    enum pf_type type; /* of a new family */
-    double v;          /* set: the value; inc: the delta */
-} edit_state;
+/* What the new text does at an offset of the old one. */
+enum ev_kind { EV_REPLACE, EV_CUT, EV_INSERT };
+typedef struct ev {
+    uint64_t off, end; /* REPLACE, CUT: the old bytes [off, end) */
+    enum ev_kind kind;
+    const upd *u; /* REPLACE, INSERT */
+    size_t seq;   /* inserts at one offset keep the call's order */
+} ev;
 
-/* Compute the new text of the file in b. Returns 0, 1 (refused, message
- * printed) or -ENOMEM. */
-static int apply(edit_state *st, const pf_reader *r, const scan *sc,
-                 const char *data, size_t len, pf_buf *b)
+static int cmp_ev(const void *a, const void *b)
+{
+    const ev *x = a, *y = b;
+
+    if (x->off != y->off)
+        return x->off < y->off ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Check the update u against the family its series belongs to in the
+ * file. Returns 0 or 1 (refused, message printed). */
+static int check_family(const edit_state *st, const pf_reader *r, upd *u)
 {
     const pt_edit *e = st->e;
     pf_reader_family fam;
-    bool has_fam = pf__reader_family_of(r, st->target.name, &fam) == 0;
-    bool has_block;
+    const char *name = u->target.name;
 
-    if (has_fam &&
-        (fam.type == PF_TYPE_HISTOGRAM || fam.type == PF_TYPE_SUMMARY))
-        return fail("%s belongs to the %s family %s; promfile edits "
-                    "counters, gauges and untyped series only",
-                    st->target.name, pf__type_name(fam.type), fam.name);
-    if (has_fam && e->type && strcmp(e->type, pf__type_name(fam.type)) != 0)
-        return fail("%s is already a family of another type (%s)",
-                    st->target.name, pf__type_name(fam.type));
-    if (has_fam && fam.type == PF_TYPE_COUNTER && e->op != PT_DEL) {
-        double now = sc->found ? sc->line.value : 0;
-        double next = e->op == PT_INC ? now + st->v : st->v;
-
-        if (e->op == PT_INC && st->v < 0)
-            return fail("%s is a counter: a counter only goes up (a "
-                        "negative DELTA)",
-                        st->target.name);
-        if (next < 0)
-            return fail("%s is a counter: it cannot be negative",
-                        st->target.name);
-    }
     if (e->op == PT_DEL) {
-        uint64_t cut[3][2];
-        size_t ncut = 0;
-        uint64_t at = 0;
-        pf_reader_family df;
+        if (!u->found)
+            return fail("%s: no series %s in %s", u->where, u->target.key,
+                        e->file);
+        return 0;
+    }
+    if (pf__reader_family_of(r, name, &fam) < 0)
+        return 0;
+    if (fam.type == PF_TYPE_HISTOGRAM || fam.type == PF_TYPE_SUMMARY)
+        return fail("%s: %s belongs to the %s family %s; promfile edits "
+                    "counters, gauges and untyped series only",
+                    u->where, name, pf__type_name(fam.type), fam.name);
+    if (e->type && strcmp(e->type, pf__type_name(fam.type)) != 0)
+        return fail("%s: %s is already a family of another type (%s)", u->where,
+                    name, pf__type_name(fam.type));
+    if (fam.type == PF_TYPE_COUNTER) {
+        double now = u->found ? u->line.value : 0;
+        double next = e->op == PT_INC ? now + u->v : u->v;
 
-        if (!sc->found)
-            return fail("no series %s in %s", e->series, e->file);
-        cut[ncut][0] = sc->line.off;
-        cut[ncut++][1] = sc->line.off + sc->line.len + sc->line.newline;
-        /* The last sample of a family takes its HELP and TYPE with it:
-         * they would describe nothing. */
-        if (pf__reader_family(r, sc->line.fam, &df) == 0 && df.nsamples == 1) {
-            if (df.help_end) {
-                cut[ncut][0] = df.help_off;
-                cut[ncut++][1] = df.help_end;
-            }
-            if (df.type_end) {
-                cut[ncut][0] = df.type_off;
-                cut[ncut++][1] = df.type_end;
-            }
+        if (e->op == PT_INC && u->v < 0)
+            return fail("%s: %s is a counter: a counter only goes up (a "
+                        "negative DELTA)",
+                        u->where, name);
+        if (next < 0)
+            return fail("%s: %s is a counter: it cannot be negative", u->where,
+                        name);
+    }
+    return 0;
+}
+
+/* Compute the new text of the file in b: every update at once. Returns
+ * 0, 1 (refused, message printed) or -ENOMEM. */
+static int apply(edit_state *st, const pf_reader *r, const char *data,
+                 size_t len, pf_buf *b)
+{
+    const pt_edit *e = st->e;
+    const upd **news = NULL;
+    ev *evs = NULL;
+    size_t nev = 0, nnew = 0, cap = 3 * st->n;
+    uint64_t at = 0;
+    int rc = 0;
+
+    for (size_t i = 0; i < st->n; i++) {
+        rc = check_family(st, r, &st->u[i]);
+        if (rc)
+            return rc;
+    }
+    evs = calloc(cap ? cap : 1, sizeof(*evs));
+    news = calloc(st->n ? st->n : 1, sizeof(*news));
+    if (!evs || !news) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < st->n; i++) {
+        const upd *u = &st->u[i];
+        pf_reader_family fam;
+        bool has_fam = pf__reader_family_of(r, u->target.name, &fam) == 0;
+
+        if (u->found && e->op == PT_DEL) {
+            evs[nev++] =
+                (ev){u->line.off, u->line.off + u->line.len + u->line.newline,
+                     EV_CUT, u, u->order};
+        } else if (u->found) {
+            evs[nev++] = (ev){u->line.voff, u->line.voff + u->line.vlen,
+                              EV_REPLACE, u, u->order};
+        } else if (has_fam && (fam.nsamples || fam.help_end || fam.type_end)) {
+            /* A new series of a family: at the end of its block. */
+            uint64_t after = fam.nsamples                  ? fam.last_end
+                             : fam.help_end > fam.type_end ? fam.help_end
+                                                           : fam.type_end;
+
+            evs[nev++] = (ev){after, after, EV_INSERT, u, u->order};
+        } else {
+            news[nnew++] = u;
         }
-        for (size_t i = 0; i < ncut; i++)
-            for (size_t j = i + 1; j < ncut; j++)
-                if (cut[j][0] < cut[i][0]) {
-                    uint64_t t0 = cut[i][0], t1 = cut[i][1];
+    }
+    /* A family whose every sample goes takes its HELP and TYPE with it:
+     * they would describe nothing. */
+    if (e->op == PT_DEL) {
+        for (size_t i = 0; i < st->n; i++) {
+            const upd *u = &st->u[i];
+            pf_reader_family df;
+            uint64_t gone = 0;
+            bool first = true;
 
-                    cut[i][0] = cut[j][0];
-                    cut[i][1] = cut[j][1];
-                    cut[j][0] = t0;
-                    cut[j][1] = t1;
-                }
-        for (size_t i = 0; i < ncut; i++) {
-            put_span(b, data, at, cut[i][0], false);
-            at = cut[i][1];
+            if (pf__reader_family(r, u->line.fam, &df) < 0)
+                continue;
+            for (size_t j = 0; j < st->n; j++) {
+                if (st->u[j].line.fam != u->line.fam)
+                    continue;
+                gone++;
+                if (j < i)
+                    first = false;
+            }
+            if (!first || gone < df.nsamples)
+                continue;
+            if (df.help_end)
+                evs[nev++] = (ev){df.help_off, df.help_end, EV_CUT, NULL, 0};
+            if (df.type_end)
+                evs[nev++] = (ev){df.type_off, df.type_end, EV_CUT, NULL, 0};
         }
-        put_span(b, data, at, len, false);
-        return 0;
     }
-    if (sc->found) {
-        const pf_reader_line *l = &sc->line;
-        double v = e->op == PT_INC ? l->value + st->v : st->v;
+    qsort(evs, nev, sizeof(*evs), cmp_ev);
+    for (size_t i = 0; i < nev; i++) {
+        const ev *v = &evs[i];
 
-        pf__buf_put(b, data, (size_t)l->voff);
-        pf__buf_put_double(b, v);
-        pf__buf_put(b, data + l->voff + l->vlen,
-                    len - (size_t)l->voff - l->vlen);
-        return 0;
-    }
-    has_block = has_fam && (fam.nsamples || fam.help_end || fam.type_end);
-    if (has_block) {
-        /* A new series of a family: at the end of its block. */
-        uint64_t after = fam.nsamples                  ? fam.last_end
-                         : fam.help_end > fam.type_end ? fam.help_end
-                                                       : fam.type_end;
+        put_span(b, data, at, v->off, v->kind == EV_INSERT);
+        if (v->off > at)
+            at = v->off;
+        switch (v->kind) {
+        case EV_CUT:
+            at = v->end;
+            break;
+        case EV_REPLACE: {
+            double x = e->op == PT_INC ? v->u->line.value + v->u->v : v->u->v;
 
-        put_span(b, data, 0, after, true);
-        put_sample(b, &st->target, st->v);
-        put_span(b, data, after, len, false);
+            pf__buf_put_double(b, x);
+            at = v->end;
+            break;
+        }
+        case EV_INSERT:
+            put_sample(b, &v->u->target, v->u->v);
+            break;
+        }
+    }
+    put_span(b, data, at, len, nnew > 0);
+    /* New families at the end, each with its series in the call's order,
+     * in the order of their first series. */
+    qsort(news, nnew, sizeof(*news), cmp_order);
+    for (size_t i = 0; i < nnew; i++) {
+        const char *name = news[i]->target.name;
+        bool seen = false;
+
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(news[j]->target.name, name) == 0;
+        if (seen)
+            continue;
+        pf__buf_puts(b, "# HELP ");
+        pf__buf_put(b, name, strlen(name));
+        pf__buf_putc(b, ' ');
+        if (e->help)
+            pf__buf_put_help(b, e->help, strlen(e->help));
+        else
+            put_derived_help(b, name);
+        pf__buf_puts(b, "\n# TYPE ");
+        pf__buf_put(b, name, strlen(name));
+        pf__buf_putc(b, ' ');
+        pf__buf_put(b, pf__type_name(news[i]->type),
+                    strlen(pf__type_name(news[i]->type)));
+        pf__buf_putc(b, '\n');
+        for (size_t j = i; j < nnew; j++)
+            if (strcmp(news[j]->target.name, name) == 0)
+                put_sample(b, &news[j]->target, news[j]->v);
+    }
+out:
+    free(evs);
+    free(news);
+    return rc;
+}
+
+/* Check one update, SERIES `series` with VALUE `value` (NULL: none), at
+ * `where`, and add it to st. Returns 0, 1 (printed) or -ENOMEM. */
+static int add_update(edit_state *st, const char *series, size_t slen,
+                      const char *value, const char *where)
+{
+    const pt_edit *e = st->e;
+    char msg[200];
+    enum pf_rule rule;
+    upd *u;
+    int r;
+
+    if (st->n == st->cap) {
+        size_t cap = st->cap ? 2 * st->cap : 8;
+        upd *nu = realloc(st->u, cap * sizeof(*nu));
+
+        if (!nu)
+            return -ENOMEM;
+        st->u = nu;
+        st->cap = cap;
+    }
+    u = &st->u[st->n];
+    memset(u, 0, sizeof(*u));
+    snprintf(u->where, sizeof(u->where), "%s", where);
+    u->order = st->n;
+    r = pf__reader_parse_series(series, slen, &u->target, &rule, msg,
+                                sizeof(msg));
+    if (r == -ENOMEM)
+        return r;
+    if (r < 0)
+        return fail("%s: invalid series: %s", where, msg);
+    st->n++;
+    if (strlen(u->target.name) > PF_MAX_NAME)
+        return fail("%s: metric name %.60s... is too long", where,
+                    u->target.name);
+    if (pf__name_reserved(u->target.name))
+        return fail("%s: metric name \"%.60s\" starts with \"%s\", which is "
+                    "reserved",
+                    where, u->target.name, PF_RESERVED_PREFIX);
+    for (size_t k = 0; k < u->target.nlabels; k++)
+        if (pf__label_is_le_or_quantile(u->target.labels[k].name))
+            return fail("%s: label \"%s\" belongs to histograms and "
+                        "summaries, which promfile does not edit",
+                        where, u->target.labels[k].name);
+    if (e->op == PT_DEL) {
+        if (value)
+            return fail("%s: del takes no value", where);
         return 0;
     }
-    put_span(b, data, 0, len, true);
-    pf__buf_puts(b, "# HELP ");
-    pf__buf_put(b, st->target.name, strlen(st->target.name));
-    pf__buf_putc(b, ' ');
-    if (e->help)
-        pf__buf_put_help(b, e->help, strlen(e->help));
-    else
-        put_derived_help(b, st->target.name);
-    pf__buf_puts(b, "\n# TYPE ");
-    pf__buf_put(b, st->target.name, strlen(st->target.name));
-    pf__buf_putc(b, ' ');
-    pf__buf_put(b, pf__type_name(st->type), strlen(pf__type_name(st->type)));
-    pf__buf_putc(b, '\n');
-    put_sample(b, &st->target, st->v);
+    if (e->now && value)
+        return fail("%s: --now replaces VALUE", where);
+    if (e->now) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        u->v = (double)ts.tv_sec;
+    } else if (!value && e->op == PT_SET) {
+        return fail("%s: set needs a VALUE (or --now)", where);
+    } else if (!value) {
+        u->v = 1;
+    } else if (!pf__parse_value(value, strlen(value), &u->v, NULL)) {
+        return fail("%s: invalid value \"%.60s\": write a number such as 42, "
+                    "-1.5, 2.5e-3, NaN, +Inf or -Inf",
+                    where, value);
+    }
+    if (e->op == PT_INC && isnan(u->v))
+        return fail("%s: invalid DELTA %s", where, value);
+    u->type = pf__ends_with(u->target.name, "_total") ? PF_TYPE_COUNTER
+                                                      : PF_TYPE_GAUGE;
+    if (e->type)
+        u->type = strcmp(e->type, pf__type_name(PF_TYPE_COUNTER)) == 0
+                      ? PF_TYPE_COUNTER
+                      : PF_TYPE_GAUGE;
+    /* TEXTFILE.md: the TYPE of a counter names its full sample name,
+     * which ends in _total. */
+    if (e->type && u->type == PF_TYPE_COUNTER &&
+        !pf__ends_with(u->target.name, "_total"))
+        return fail("%s: a counter's name must end in _total: %s", where,
+                    u->target.name);
+    return 0;
+}
+
+/* Does the argument read as a number (a DELTA of inc)? */
+static bool is_number(const char *s)
+{
+    double v;
+
+    return pf__parse_value(s, strlen(s), &v, NULL);
+}
+
+/* The updates of the command line: SERIES VALUE pairs for set, SERIES
+ * for del and set --now, SERIES [DELTA] for inc. */
+static int args_updates(edit_state *st)
+{
+    const pt_edit *e = st->e;
+    int i = 0, r = 0;
+
+    if (e->op == PT_SET && !e->now && e->nargs % 2)
+        return fail("set takes SERIES VALUE pairs (or SERIES... with --now)");
+    while (r == 0 && i < e->nargs) {
+        const char *series = e->args[i], *value = NULL;
+        char where[32];
+
+        snprintf(where, sizeof(where), "series %zu", st->n + 1);
+        i++;
+        if (e->op == PT_SET && !e->now)
+            value = e->args[i++];
+        else if (e->op == PT_INC && i < e->nargs && is_number(e->args[i]))
+            value = e->args[i++];
+        r = add_update(st, series, strlen(series), value, where);
+    }
+    return r;
+}
+
+/* Where the series at the start of s ends: after its name, or after the
+ * '}' that closes its labels (quoted values may hold '}' and blanks). */
+static size_t series_end(const char *s, size_t n)
+{
+    size_t i = 0;
+    bool quoted = false;
+
+    while (i < n && s[i] != '{' && !pf__is_blank(s[i]))
+        i++;
+    if (i == n || s[i] != '{')
+        return i;
+    for (; i < n; i++) {
+        if (quoted && s[i] == '\\' && i + 1 < n)
+            i++;
+        else if (s[i] == '"')
+            quoted = !quoted;
+        else if (!quoted && s[i] == '}')
+            return i + 1;
+    }
+    return n;
+}
+
+/* The updates of standard input, one "SERIES [VALUE]" a line; blank
+ * lines and lines starting with '#' are skipped. */
+static int stdin_updates(edit_state *st)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    unsigned no = 0;
+    ssize_t n;
+    int r = 0;
+
+    while (r == 0 && (n = getline(&line, &cap, stdin)) >= 0) {
+        size_t len = (size_t)n, a = 0, end;
+        char where[32], *value = NULL;
+
+        no++;
+        if (len && line[len - 1] == '\n')
+            line[--len] = '\0';
+        while (a < len && pf__is_blank(line[a]))
+            a++;
+        if (a == len || line[a] == '#')
+            continue;
+        snprintf(where, sizeof(where), "<stdin>:%u", no);
+        if (memchr(line, '\0', len))
+            return fail("%s: a NUL byte", where);
+        end = a + series_end(line + a, len - a);
+        if (end < len && !pf__is_blank(line[end]))
+            return fail("%s: invalid series: text after it: %.40s", where,
+                        line + end);
+        for (size_t k = end; k < len && !value; k++)
+            if (!pf__is_blank(line[k]))
+                value = line + k;
+        if (value) {
+            size_t vl = strlen(value);
+
+            while (vl && pf__is_blank(value[vl - 1]))
+                value[--vl] = '\0';
+        }
+        r = add_update(st, line + a, end - a, value, where);
+    }
+    if (r == 0 && ferror(stdin))
+        r = fail("cannot read standard input: %s", pf_strerror(-errno));
+    if (r == 0 && st->n == 0)
+        r = fail("no SERIES on standard input");
+    free(line);
+    return r;
+}
+
+/* The same series twice in one call: set keeps the last value, inc adds
+ * the deltas, del deletes it once. */
+static int merge_updates(edit_state *st)
+{
+    size_t k = 0;
+
+    st->by_key = malloc((st->n ? st->n : 1) * sizeof(*st->by_key));
+    if (!st->by_key)
+        return -ENOMEM;
+    for (size_t i = 0; i < st->n; i++)
+        st->by_key[i] = &st->u[i];
+    qsort(st->by_key, st->n, sizeof(*st->by_key), cmp_key);
+    for (size_t i = 0; i < st->n; i++) {
+        upd *u = st->by_key[i];
+
+        if (k > 0 && st->by_key[k - 1]->target.keylen == u->target.keylen &&
+            memcmp(st->by_key[k - 1]->target.key, u->target.key,
+                   u->target.keylen) == 0) {
+            upd *first = st->by_key[k - 1];
+
+            first->v = st->e->op == PT_INC ? first->v + u->v : u->v;
+            u->order = SIZE_MAX; /* merged: left out below */
+            continue;
+        }
+        st->by_key[k++] = u;
+    }
+    /* Compact the array: the updates left, in the call's order. */
+    {
+        size_t m = 0;
+
+        for (size_t i = 0; i < st->n; i++) {
+            if (st->u[i].order == SIZE_MAX) {
+                pf__reader_series_clear(&st->u[i].target);
+                continue;
+            }
+            if (m != i)
+                st->u[m] = st->u[i];
+            m++;
+        }
+        st->n = m;
+    }
+    for (size_t i = 0; i < st->n; i++)
+        st->by_key[i] = &st->u[i];
+    qsort(st->by_key, st->n, sizeof(*st->by_key), cmp_key);
     return 0;
 }
 
@@ -333,74 +691,28 @@ static int apply(edit_state *st, const pf_reader *r, const scan *sc,
  * -ENOMEM. */
 static int check_args(const pt_edit *e, edit_state *st)
 {
-    char msg[200];
     const char *base = strrchr(e->file, '/');
-    enum pf_rule rule;
-    size_t nl;
     int r;
 
     base = base ? base + 1 : e->file;
     if (!*base || strlen(base) > PF_MAX_FILE_NAME)
         return fail("invalid file name %s", e->file);
-    r = pf__reader_parse_series(e->series, strlen(e->series), &st->target,
-                                &rule, msg, sizeof(msg));
-    if (r == -ENOMEM)
-        return r;
-    if (r < 0)
-        return fail("invalid series: %s", msg);
-    nl = strlen(st->target.name);
-    if (nl > PF_MAX_NAME)
-        return fail("metric name %.60s... is too long", st->target.name);
-    if (pf__name_reserved(st->target.name))
-        return fail("metric name \"%.60s\" starts with \"%s\", which is "
-                    "reserved",
-                    st->target.name, PF_RESERVED_PREFIX);
-    for (size_t k = 0; k < st->target.nlabels; k++)
-        if (pf__label_is_le_or_quantile(st->target.labels[k].name))
-            return fail("label \"%s\" belongs to histograms and "
-                        "summaries, which promfile does not edit",
-                        st->target.labels[k].name);
-    if (e->op == PT_DEL) {
-        if (e->value || e->now || e->help || e->type)
-            return fail("del takes no value, --now, --help-text or "
-                        "--type");
-        return 0;
-    }
-    if (e->now && (e->value || e->op == PT_INC))
-        return fail("--now replaces VALUE and works with set only");
-    if (e->now) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        st->v = (double)ts.tv_sec;
-    } else if (!e->value && e->op == PT_SET) {
-        return fail("set needs a VALUE (or --now)");
-    } else if (!e->value) {
-        st->v = 1;
-    } else if (!pf__parse_value(e->value, strlen(e->value), &st->v, NULL)) {
-        return fail("invalid value \"%.60s\": write a number such as 42, "
-                    "-1.5, 2.5e-3, NaN, +Inf or -Inf",
-                    e->value);
-    }
-    if (e->op == PT_INC && isnan(st->v))
-        return fail("invalid DELTA %s", e->value);
+    if (e->op == PT_DEL && (e->now || e->help || e->type))
+        return fail("del takes no --now, --help-text or --type");
+    if (e->now && e->op == PT_INC)
+        return fail("--now works with set only");
     if (e->help && pf__check_help(e->help) < 0)
         return fail("invalid --help-text: %s", pf_last_error());
     if (e->type && strcmp(e->type, pf__type_name(PF_TYPE_COUNTER)) != 0 &&
         strcmp(e->type, pf__type_name(PF_TYPE_GAUGE)) != 0)
         return fail("invalid --type %s: counter or gauge", e->type);
-    st->type = pf__ends_with(st->target.name, "_total") ? PF_TYPE_COUNTER
-                                                        : PF_TYPE_GAUGE;
-    if (e->type)
-        st->type = strcmp(e->type, pf__type_name(PF_TYPE_COUNTER)) == 0
-                       ? PF_TYPE_COUNTER
-                       : PF_TYPE_GAUGE;
-    /* TEXTFILE.md: the TYPE of a counter names its full sample name,
-     * which ends in _total. */
-    if (e->type && st->type == PF_TYPE_COUNTER &&
-        !pf__ends_with(st->target.name, "_total"))
-        return fail("a counter's name must end in _total: %s", st->target.name);
-    return 0;
+    if (e->nargs == 1 && strcmp(e->args[0], "-") == 0)
+        r = stdin_updates(st);
+    else
+        r = args_updates(st);
+    if (r == 0)
+        r = merge_updates(st);
+    return r;
 }
 
 /* Read the locked file t->fd whole into *data. */
@@ -444,9 +756,8 @@ static int slurp(int fd, size_t size, char **data, size_t *len)
 
 int pt_cmd_edit(const pt_edit *e)
 {
-    edit_state st = {e, {0}, PF_TYPE_GAUGE, 0};
+    edit_state st = {e, NULL, 0, 0, NULL};
     target t = {-1, -1, {0}};
-    scan sc = {0};
     pf_reader *r = NULL;
     pf_buf b = {0};
     unsigned mode = 0644, old_errors = 0, new_errors = 0;
@@ -517,11 +828,10 @@ int pt_cmd_edit(const pt_edit *e)
                 e->file);
         goto out;
     }
-    sc.target = &st.target;
-    ret = scan_text(e->file, data ? data : "", len, &sc, &r);
+    ret = scan_text(e->file, data ? data : "", len, &st, &r);
     if (ret < 0)
         goto nomem;
-    rc = apply(&st, r, &sc, data ? data : "", len, &b);
+    rc = apply(&st, r, data ? data : "", len, &b);
     if (rc < 0)
         goto nomem;
     if (rc)
@@ -542,11 +852,16 @@ int pt_cmd_edit(const pt_edit *e)
                 e->file);
         goto out;
     }
-    if (!e->quiet && e->op != PT_DEL) {
+    /* promtool's naming lints, for each family the call makes. */
+    for (size_t i = 0; !e->quiet && e->op != PT_DEL && i < st.n; i++) {
+        const upd *u = &st.u[i];
         pf_reader_family fam;
+        bool seen = false;
 
-        if (pf__reader_family_of(r, st.target.name, &fam) < 0 &&
-            pf__check_metric_name(st.target.name, st.type) < 0)
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(st.u[j].target.name, u->target.name) == 0;
+        if (!seen && pf__reader_family_of(r, u->target.name, &fam) < 0 &&
+            pf__check_metric_name(u->target.name, u->type) < 0)
             fprintf(stderr, "promfile: warning: %s\n", pf_last_error());
     }
     ret = pf__write_file(dir, base, b.data, b.len, mode,
@@ -563,7 +878,10 @@ nomem:
     rc = 1;
 out:
     pf__reader_free(r);
-    pf__reader_series_clear(&st.target);
+    for (size_t i = 0; i < st.n; i++)
+        pf__reader_series_clear(&st.u[i].target);
+    free(st.u);
+    free(st.by_key);
     pf__buf_release(&b);
     free(data);
     free(dir);

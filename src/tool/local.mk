@@ -14,5 +14,5 @@ src_tool_promfile_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/src
 src_tool_promfile_LDADD = src/text/libpf-text.la src/libpf-core.la \
 	$(INIH_LIBS)
 
-TESTS += tests/check-tool.sh
-EXTRA_DIST += tests/check-tool.sh tests/data/tool
+TESTS += tests/check-tool.sh tests/check-multi.sh
+EXTRA_DIST += tests/check-tool.sh tests/check-multi.sh tests/data/tool

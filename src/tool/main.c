@@ -43,11 +43,15 @@ static void usage(FILE *out)
     fputs("Usage: promfile check [-q] [--strict] [--no-lint] [--user NAME] "
           "PATH...\n"
           "       promfile check --list-rules\n"
-          "       promfile set FILE SERIES (VALUE | --now) [--help-text "
-          "TEXT]\n"
+          "       promfile set FILE SERIES VALUE [SERIES VALUE]... "
+          "[--help-text TEXT]\n"
           "                [--type counter|gauge] [--force] [--no-fsync]\n"
-          "       promfile inc FILE SERIES [DELTA] [options as for set]\n"
-          "       promfile del FILE SERIES [--force] [--no-fsync]\n"
+          "       promfile set --now FILE SERIES... [options as for set]\n"
+          "       promfile inc FILE SERIES [DELTA] [SERIES [DELTA]]... "
+          "[options as for set]\n"
+          "       promfile del FILE SERIES... [--force] [--no-fsync]\n"
+          "       promfile set|inc|del [options] FILE -  (the same, one "
+          "update a line of stdin)\n"
           "       promfile config check [FILE.ini]\n"
           "       promfile --help | --version\n"
           "\n"
@@ -265,15 +269,14 @@ int main(int argc, char **argv)
         rc = pt_cmd_check(av + optind, ac - optind, &o, &c);
         goto out;
     }
-    if (o.strict || c.no_lint || user_set || list_rules || ac - optind < 2 ||
-        ac - optind > 3 || (e.op == PT_DEL && ac - optind != 2)) {
+    if (o.strict || c.no_lint || user_set || list_rules || ac - optind < 2) {
         usage(stderr);
         rc = 2;
         goto out;
     }
     e.file = av[optind];
-    e.series = av[optind + 1];
-    e.value = ac - optind == 3 ? av[optind + 2] : NULL;
+    e.args = av + optind + 1;
+    e.nargs = ac - optind - 1;
     rc = pt_cmd_edit(&e);
 out:
     free(av);

@@ -54,10 +54,13 @@ enum pt_op { PT_SET, PT_INC, PT_DEL };
 typedef struct pt_edit {
     enum pt_op op;
     const char *file;
-    const char *series;
-    const char *value; /* NULL: none given */
-    const char *help;  /* --help-text */
-    const char *type;  /* --type */
+    /* What follows FILE: SERIES VALUE pairs (set), SERIES [DELTA] (inc),
+     * SERIES (del, set --now), or "-": the same from standard input, one
+     * update a line. */
+    char **args;
+    int nargs;
+    const char *help; /* --help-text */
+    const char *type; /* --type */
     bool now;
     bool force;
     bool no_fsync;
