@@ -136,6 +136,37 @@ case "$out" in
 *) fail "file-name not reported: $out" ;;
 esac
 
+# --max-age: a file last written longer ago is the error stale, in a
+# directory or on its own; a newer one passes; a bad duration is a usage
+# error.
+mkdir "$tmp/age"
+cp "$D/good/basic.prom" "$tmp/age/old.prom"
+cp "$D/good/histogram.prom" "$tmp/new.prom"
+touch -d '3 days ago' "$tmp/age/old.prom"
+for p in "$tmp/age" "$tmp/age/old.prom"; do
+    out=$("$P" check --user= --max-age 2d "$p")
+    rc=$?
+    [ "$rc" = 1 ] || fail "--max-age 2d, $p 3 days old: exit $rc, want 1"
+    case "$out" in
+    *"old.prom:0: error: stale: last written 3d"*"--max-age 2d"*) ;;
+    *) fail "--max-age: stale not reported for $p: $out" ;;
+    esac
+done
+rules="$rules stale"
+"$P" check --user= --max-age 4d "$tmp/age" >/dev/null ||
+    fail "--max-age 4d: a 3-day-old file reported"
+"$P" check --user= --max-age 1h "$tmp/new.prom" >/dev/null ||
+    fail "--max-age 1h: a new file reported"
+"$P" check --user= "$tmp/age" >/dev/null ||
+    fail "without --max-age: an old file reported"
+for bad in 1x 1m30 30s1m 1h1h 0 -1h ''; do
+    "$P" check --user= --max-age "$bad" "$tmp/age" >/dev/null 2>&1
+    [ $? = 2 ] || fail "--max-age '$bad' is not a usage error"
+done
+"$P" set "$tmp/new.prom" x 1 --max-age 1h >/dev/null 2>&1
+[ $? = 2 ] || fail "--max-age with set is not a usage error"
+rm -rf "$tmp/age" "$tmp/new.prom"
+
 # Usage errors exit 2.
 "$P" check >/dev/null 2>&1
 [ $? = 2 ] || fail "check without PATH should exit 2"

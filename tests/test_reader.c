@@ -425,6 +425,7 @@ static void reader_reports_each_rule(void **state)
     covered[PF_RULE_READ] = covered[PF_RULE_PERMISSION] = true;
     covered[PF_RULE_NOT_REGULAR] = covered[PF_RULE_DIRECTORY] = true;
     covered[PF_RULE_FILE_NAME] = covered[PF_RULE_TOO_LARGE] = true;
+    covered[PF_RULE_STALE] = true;
     for (int r = 0; r < PF_NRULES; r++) {
         if (!covered[r])
             print_error("no case for %s\n", pf__rule_info(r)->name);
@@ -453,6 +454,11 @@ static void reader_rule_table(void **state)
     assert_int_equal(pf__rule_info(PF_RULE_COUNTER_NAN)->verdict,
                      PF_VERDICT_OK);
     assert_true(pf__rule_info(PF_RULE_LINT_NAME)->lint);
+    /* An error because asked for, though node_exporter reads the file. */
+    assert_int_equal(pf__rule_info(PF_RULE_STALE)->verdict, PF_VERDICT_OK);
+    assert_true(pf__rule_is_error(pf__rule_info(PF_RULE_STALE)));
+    assert_false(pf__rule_is_error(pf__rule_info(PF_RULE_LINT_NAME)));
+    assert_true(pf__rule_is_error(pf__rule_info(PF_RULE_DUPLICATE)));
 }
 
 /* The caller's rules count as the reader's; lints can be turned off; the
@@ -468,6 +474,7 @@ static void reader_counts(void **state)
     assert_int_equal(pf__reader_begin(r, "a.prom"), 0);
     pf__reader_report(r, NULL, 0, PF_RULE_FILE_NAME, "a %s", "warning");
     pf__reader_report(r, "dir", 0, PF_RULE_PERMISSION, "an error");
+    pf__reader_report(r, NULL, 0, PF_RULE_STALE, "an error too");
     assert_int_equal(pf__reader_feed(r, "x 1\n", 4), 0);
     assert_int_equal(pf__reader_feed(r, "y 2\n", 4), 0);
     assert_int_equal(pf__reader_feed(r, "z 3\n", 4), 0);
@@ -476,7 +483,7 @@ static void reader_counts(void **state)
     /* x and y read (no lint-help: no_lint), then the limit of 8 bytes. */
     assert_int_equal(pf__reader_samples(r), 2);
     assert_int_equal(pf__reader_warnings(r), 1);
-    assert_int_equal(pf__reader_errors(r), 2);
+    assert_int_equal(pf__reader_errors(r), 3);
     assert_true(reported(&s, PF_RULE_TOO_LARGE, 0));
     assert_string_equal(s.d[1].path, "dir");
     pf__reader_free(r);

@@ -24,7 +24,7 @@ static void vreport(pf_reader *r, const char *path, unsigned line,
 
     if (ri->lint && r->o.no_lint)
         return;
-    if (ri->verdict == PF_VERDICT_OK) {
+    if (!pf__rule_is_error(ri)) {
         r->warnings++;
     } else {
         r->errors++;

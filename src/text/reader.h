@@ -96,6 +96,8 @@ enum pf_rule {
     PF_RULE_DUPLICATE_INGEST,
     PF_RULE_LINT_HELP,
     PF_RULE_LINT_NAME,
+    /* Checked only when asked (promfile check --max-age), then errors. */
+    PF_RULE_STALE,
     PF_NRULES
 };
 
@@ -105,10 +107,14 @@ typedef struct pf_rule_info {
     bool lint;               /* a lint of promtool's (--no-lint) */
     const char *what;        /* what breaks it and what node_exporter
                                 does, one sentence */
+    bool asked;              /* checked on request only, an error then */
 } pf_rule_info;
 
 /* The row of rule r (every rule has one). MT-Safe. */
 const pf_rule_info *pf__rule_info(enum pf_rule r);
+/* Is breaking the rule an error (else a warning)? What node_exporter
+ * does with the file says, unless the rule was asked for. */
+bool pf__rule_is_error(const pf_rule_info *ri);
 
 /* The largest file read, 256 MiB. node_exporter re-reads every textfile
  * at every scrape: on a 2-core VM, 1.5 takes 14 s to serve a scrape with

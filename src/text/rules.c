@@ -141,8 +141,16 @@ static const pf_rule_info rules[PF_NRULES] = {
     [PF_RULE_LINT_NAME] = {"lint-name", OK, true,
         "a name promtool's lints flag: _total, units, camelCase, colons, "
         "type names"},
+    [PF_RULE_STALE] = {"stale", OK, false,
+        "with --max-age, a file not written for longer: read all the "
+        "same, its writer may be gone", true},
 };
 /* clang-format on */
+
+bool pf__rule_is_error(const pf_rule_info *ri)
+{
+    return ri->verdict != PF_VERDICT_OK || ri->asked;
+}
 
 const pf_rule_info *pf__rule_info(enum pf_rule r)
 {

@@ -16,13 +16,14 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 void pt_print_diag(void *ctx, const pf_reader_diag *d)
 {
     const pt_ctx *c = ctx;
     const pf_rule_info *ri = pf__rule_info(d->rule);
-    bool error = ri->verdict != PF_VERDICT_OK;
+    bool error = pf__rule_is_error(ri);
 
     if (!c->out || (!error && c->quiet))
         return;
@@ -109,7 +110,7 @@ int pt_list_rules(FILE *out)
         const pf_rule_info *ri = pf__rule_info((enum pf_rule)i);
 
         fprintf(out, "%-20s %-7s %-7s %s\n", ri->name,
-                ri->verdict == PF_VERDICT_OK ? "warning" : "error",
+                pf__rule_is_error(ri) ? "error" : "warning",
                 verdicts[ri->verdict], ri->what);
     }
     return 0;
@@ -213,11 +214,34 @@ static void check_perm_file(pf_reader *r, const char *path, const user_info *u)
 
 /* ---- Files and directories -------------------------------------------- */
 
+/* With --max-age: is the file st older? */
+static void check_age(pf_reader *r, const struct stat *st, double max_age)
+{
+    struct timespec now;
+    double age;
+    char a[32], m[32];
+
+    if (max_age <= 0)
+        return;
+    clock_gettime(CLOCK_REALTIME, &now);
+    age = (double)(now.tv_sec - st->st_mtim.tv_sec) +
+          (double)(now.tv_nsec - st->st_mtim.tv_nsec) / 1e9;
+    if (age <= max_age)
+        return;
+    pt_format_duration(age, a, sizeof(a));
+    pt_format_duration(max_age, m, sizeof(m));
+    pf__reader_report(r, NULL, 0, PF_RULE_STALE,
+                      "last written %s ago, more than --max-age %s: "
+                      "node_exporter exports it all the same; is its "
+                      "writer gone, or renamed?",
+                      a, m);
+}
+
 /* Read one file into r, as node_exporter would open it: a broken link or
  * an unreadable file is refused, a FIFO or a device is no textfile, and a
  * directory named *.prom (in a directory: `listed`) reads as empty. */
 static int check_one(pf_reader *r, const char *path, const user_info *u,
-                     bool listed)
+                     double max_age, bool listed)
 {
     struct stat st;
     int fd = -1, ret = pt_open_regular(AT_FDCWD, path, &fd, &st);
@@ -256,6 +280,7 @@ static int check_one(pf_reader *r, const char *path, const user_info *u,
                               "ends in %s",
                               PF_TEXTFILE_SUFFIX);
         check_perm_file(r, path, u);
+        check_age(r, &st, max_age);
         ret = pt_feed_fd(r, fd);
         if (ret == -ENOMEM) {
             close(fd);
@@ -275,7 +300,8 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int check_dir(pf_reader *r, const char *dir, const user_info *u)
+static int check_dir(pf_reader *r, const char *dir, const user_info *u,
+                     double max_age)
 {
     DIR *d = opendir(dir);
     char **names = NULL;
@@ -332,7 +358,7 @@ static int check_dir(pf_reader *r, const char *dir, const user_info *u)
     if (n > 1)
         qsort(names, n, sizeof(*names), cmp_str);
     for (size_t i = 0; i < n && ret == 0; i++)
-        ret = check_one(r, names[i], u, true);
+        ret = check_one(r, names[i], u, max_age, true);
 out:
     for (size_t i = 0; i < n; i++)
         free(names[i]);
@@ -365,9 +391,9 @@ int pt_cmd_check(char **paths, int n, const pt_opts *o, pt_ctx *c)
         /* Each path is read on its own: a directory as node_exporter
          * reads it, all its files together. */
         if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode))
-            ret = check_dir(r, paths[i], u);
+            ret = check_dir(r, paths[i], u, o->max_age);
         else
-            ret = check_one(r, paths[i], u, false);
+            ret = check_one(r, paths[i], u, o->max_age, false);
         if (ret == 0)
             ret = pf__reader_finish(r);
     }

@@ -6,7 +6,8 @@ src_tool_promfile_SOURCES = \
 	src/tool/tool.h \
 	src/tool/main.c \
 	src/tool/check.c \
-	src/tool/edit.c
+	src/tool/edit.c \
+	src/tool/duration.c
 src_tool_promfile_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/src
 # The convenience libraries, not the .so: the tool reads textfiles with
 # the reader of src/text and uses pf__ internals (validation, escaping,

@@ -20,6 +20,7 @@ enum {
     OPT_STRICT,
     OPT_NO_LINT,
     OPT_LIST_RULES,
+    OPT_MAX_AGE,
 };
 
 static const struct option options[] = {
@@ -30,6 +31,7 @@ static const struct option options[] = {
     {"strict", no_argument, NULL, OPT_STRICT},
     {"no-lint", no_argument, NULL, OPT_NO_LINT},
     {"list-rules", no_argument, NULL, OPT_LIST_RULES},
+    {"max-age", required_argument, NULL, OPT_MAX_AGE},
     {"help-text", required_argument, NULL, OPT_HELP_TEXT},
     {"type", required_argument, NULL, OPT_TYPE},
     {"now", no_argument, NULL, OPT_NOW},
@@ -40,8 +42,8 @@ static const struct option options[] = {
 
 static void usage(FILE *out)
 {
-    fputs("Usage: promfile check [-q] [--strict] [--no-lint] [--user NAME] "
-          "PATH...\n"
+    fputs("Usage: promfile check [-q] [--strict] [--no-lint] [--user NAME]\n"
+          "                      [--max-age DURATION] PATH...\n"
           "       promfile check --list-rules\n"
           "       promfile set FILE SERIES VALUE [SERIES VALUE]... "
           "[--help-text TEXT]\n"
@@ -75,7 +77,7 @@ static bool negative_number(const char *s)
 static bool takes_arg(const char *s)
 {
     static const char *const with_arg[] = {"--help-text", "--type", "--user",
-                                           "-u"};
+                                           "-u", "--max-age"};
 
     for (size_t i = 0; i < sizeof(with_arg) / sizeof(with_arg[0]); i++)
         if (strcmp(s, with_arg[i]) == 0)
@@ -149,7 +151,7 @@ static int config_check(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    pt_opts o = {NULL, false};
+    pt_opts o = {NULL, false, 0};
     pt_ctx c = {stdout, false, false};
     pt_edit e = {0};
     bool user_set = false, list_rules = false;
@@ -223,6 +225,15 @@ int main(int argc, char **argv)
         case OPT_LIST_RULES:
             list_rules = true;
             break;
+        case OPT_MAX_AGE:
+            if (pt_parse_duration(optarg, &o.max_age) < 0 || o.max_age <= 0) {
+                fprintf(stderr,
+                        "promfile: invalid --max-age %s: a duration such as "
+                        "90s, 1h30m or 2d\n",
+                        optarg);
+                rc = 2;
+            }
+            break;
         case OPT_HELP_TEXT:
             e.help = optarg;
             break;
@@ -269,7 +280,8 @@ int main(int argc, char **argv)
         rc = pt_cmd_check(av + optind, ac - optind, &o, &c);
         goto out;
     }
-    if (o.strict || c.no_lint || user_set || list_rules || ac - optind < 2) {
+    if (o.strict || c.no_lint || user_set || list_rules || o.max_age > 0 ||
+        ac - optind < 2) {
         usage(stderr);
         rc = 2;
         goto out;

@@ -39,10 +39,18 @@ const char *pt_file_kind(const struct stat *st);
 /* Feed what is left of fd to r. Returns 0, -errno of read() or -ENOMEM. */
 int pt_feed_fd(pf_reader *r, int fd);
 
+/* duration.c: a duration as Prometheus writes one ("90s", "1h30m",
+ * "2d"; units y w d h m s ms, largest first) or plain seconds, in
+ * seconds. Returns 0 or -EINVAL. */
+int pt_parse_duration(const char *s, double *ret);
+/* seconds as a person reads it, in its two largest units: "3d4h". */
+void pt_format_duration(double seconds, char *buf, size_t size);
+
 /* check.c */
 typedef struct pt_opts {
     const char *user; /* the exporter's user, or NULL: none */
     bool strict;
+    double max_age; /* seconds; 0: files of any age */
 } pt_opts;
 /* `promfile check`: returns the exit status. */
 int pt_cmd_check(char **paths, int n, const pt_opts *o, pt_ctx *c);
