@@ -494,9 +494,10 @@ struct pf_writer {
     unsigned flags;
     pid_t pid; /* the process that started it */
 
-    pthread_mutex_t mu; /* stopping, and the condition variable */
+    pthread_mutex_t mu; /* stopping, started, and the condition variable */
     pthread_cond_t cond;
     bool stopping;
+    bool started; /* the thread runs this file's code */
     pthread_t thread;
 
     pthread_mutex_t write_mu; /* one write at a time; buf */
@@ -830,6 +831,11 @@ static void *writer_thread(void *arg)
     pf_writer *w = arg;
 
     pthread_mutex_lock(&w->mu);
+    /* pf_writer_start() waits for this: a thread's start-up, in libc and
+     * in a sanitizer's runtime, allocates, and a fork() the caller makes
+     * right after the start must not catch it doing so. */
+    w->started = true;
+    pthread_cond_broadcast(&w->cond);
     while (!w->stopping) {
         struct timespec deadline;
 
@@ -1040,6 +1046,10 @@ int pf_writer_start(pf_registry *reg, const pf_config *cfg, pf_writer **ret)
         return pf__err(-EAGAIN, "cannot start the writer thread: %s",
                        pf__strerror(r));
     }
+    pthread_mutex_lock(&w->mu);
+    while (!w->started)
+        pthread_cond_wait(&w->cond, &w->mu);
+    pthread_mutex_unlock(&w->mu);
     *ret = w;
     return 0;
 }
