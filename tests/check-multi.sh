@@ -170,8 +170,8 @@ refuse "counter down among sets" "series 3: " \
     'app_requests_total{code="200"}' -1
 refuse "bad value among sets" "series 2: " \
     set "$F" app_temperature_celsius 1 x 1,5
-refuse "missing series among dels" "no series" \
-    del "$F" app_temperature_celsius nothing_here
+refuse "missing series among dels" 'series 2: no series nothing_here{a="b"} in ' \
+    del "$F" app_temperature_celsius 'nothing_here{a="b"}'
 refuse "histogram among incs" "histograms" \
     inc "$F" 'app_requests_total{code="200"}' 'x_bucket{le="1"}'
 input='app_temperature_celsius 1

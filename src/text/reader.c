@@ -146,6 +146,12 @@ const char *pf__text_key_shown(char *dst, size_t sz, const char *key,
     return dst;
 }
 
+const char *pf__reader_series_shown(char *dst, size_t sz,
+                                    const pf_reader_series *s)
+{
+    return pf__text_key_shown(dst, sz, s->key, s->keylen);
+}
+
 /* ---- Families of the current file ---- */
 
 static long fam_find(const pf_reader *r, const char *name, size_t n)

@@ -259,5 +259,8 @@ typedef struct pf_reader_series {
 int pf__reader_parse_series(const char *s, size_t n, pf_reader_series *ret,
                             enum pf_rule *rule, char *msg, size_t msgsz);
 void pf__reader_series_clear(pf_reader_series *s);
+/* s as name{label="value",...} for a message, in dst[0..sz). */
+const char *pf__reader_series_shown(char *dst, size_t sz,
+                                    const pf_reader_series *s);
 
 #endif /* PF_TEXT_READER_H */

@@ -299,8 +299,11 @@ static int check_family(const edit_state *st, const pf_reader *r, upd *u)
     const char *name = u->target.name;
 
     if (e->op == PT_DEL) {
+        char b[160];
+
         if (!u->found)
-            return fail("%s: no series %s in %s", u->where, u->target.key,
+            return fail("%s: no series %s in %s", u->where,
+                        pf__reader_series_shown(b, sizeof(b), &u->target),
                         e->file);
         return 0;
     }
