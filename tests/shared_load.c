@@ -551,6 +551,7 @@ static int churn(long nseries)
     pf_writer_stop(w);
     printf("writes %u generations of workers\n", generation);
     pf_registry_free(reg);
+    free(series);
     return 0;
 }
 
