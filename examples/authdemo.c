@@ -5,12 +5,12 @@
  *
  *   authdemo -c FILE.ini [-d SECONDS] [-t THREADS] [-w WORKERS]
  *
- * THREADS threads (default 2) count random attempts with auth_metrics,
- * some of them refused by a rate limit, while the writer configured by
- * FILE.ini (promfile.conf(5)) rewrites the file every interval. After
- * SECONDS (default: until SIGINT or SIGTERM) it stops the writer, which
- * writes a last time, and exits 0. A bad ini file is reported with its
- * line and exit status 1.
+ * THREADS threads (default 2; 0: the main thread alone) count random
+ * attempts with auth_metrics, some of them refused by a rate limit, while
+ * the writer configured by FILE.ini (promfile.conf(5)) rewrites the file
+ * every interval. After SECONDS (default: until SIGINT or SIGTERM) it
+ * stops the writer, which writes a last time, and exits 0. A bad ini file
+ * is reported with its line and exit status 1.
  *
  * With -w, it is a pre-fork daemon, as a mail server is: the master makes
  * a shared registry (the [shared] section of FILE.ini sets its limits),
@@ -46,31 +46,61 @@ static size_t count(const char *const *list)
     return n;
 }
 
-/* One simulated client: an attempt about every millisecond, mostly
- * successful, sometimes with a bad password, now and then rate-limited. */
+/* One simulated attempt, mostly successful, sometimes with a bad
+ * password, now and then rate-limited. */
+static void attempt(unsigned *seed)
+{
+    size_t nk = count(auth_kinds), nv = count(auth_variants);
+    size_t nr = count(auth_results);
+    const char *kind = auth_kinds[(size_t)rand_r(seed) % nk];
+    int dice = rand_r(seed) % 100;
+
+    if (dice < 3) {
+        authentication_ratelimited_inc(kind);
+    } else {
+        const char *result =
+            dice < 75 ? "ok" : auth_results[(size_t)rand_r(seed) % nr];
+
+        authentication_inc(kind, auth_variants[(size_t)rand_r(seed) % nv],
+                           result);
+    }
+}
+
+static const struct timespec pause_1ms = {0, 1000000};
+
+/* One simulated client thread: an attempt about every millisecond. */
 static void *client(void *arg)
 {
     unsigned seed = (unsigned)(uintptr_t)arg;
-    size_t nk = count(auth_kinds), nv = count(auth_variants);
-    size_t nr = count(auth_results);
 
     while (!atomic_load(&stop)) {
-        const struct timespec pause = {0, 1000000};
-        const char *kind = auth_kinds[(size_t)rand_r(&seed) % nk];
-        int dice = rand_r(&seed) % 100;
-
-        if (dice < 3) {
-            authentication_ratelimited_inc(kind);
-        } else {
-            const char *result =
-                dice < 75 ? "ok" : auth_results[(size_t)rand_r(&seed) % nr];
-
-            authentication_inc(kind, auth_variants[(size_t)rand_r(&seed) % nv],
-                               result);
-        }
-        nanosleep(&pause, NULL);
+        attempt(&seed);
+        nanosleep(&pause_1ms, NULL);
     }
     return NULL;
+}
+
+/* -t 0: the calling thread is the one client, and looks for a signal
+ * after each attempt; for `seconds` if not 0. */
+static void count_here(long seconds, sigset_t *sigs)
+{
+    const struct timespec zero = {0, 0};
+    unsigned seed = (unsigned)getpid();
+    struct timespec end, now;
+
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    end.tv_sec += seconds;
+    for (;;) {
+        attempt(&seed);
+        nanosleep(&pause_1ms, NULL);
+        if (sigtimedwait(sigs, NULL, &zero) >= 0)
+            return;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (seconds > 0 &&
+            (now.tv_sec > end.tv_sec ||
+             (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec)))
+            return;
+    }
 }
 
 static void usage(FILE *f)
@@ -80,11 +110,17 @@ static void usage(FILE *f)
 }
 
 /* Count with `threads` client threads until SIGINT or SIGTERM (blocked:
- * taken by sigwait()), or for `seconds` if not 0. */
+ * taken by sigwait()), or for `seconds` if not 0; with none, in this
+ * thread. */
 static int count_until_told(long threads, long seconds, sigset_t *sigs)
 {
-    pthread_t *tids = calloc((size_t)threads, sizeof(*tids));
+    pthread_t *tids;
 
+    if (threads == 0) {
+        count_here(seconds, sigs);
+        return 0;
+    }
+    tids = calloc((size_t)threads, sizeof(*tids));
     if (!tids)
         return -1;
     for (long i = 0; i < threads; i++)
@@ -214,7 +250,7 @@ int main(int argc, char **argv)
             seconds = number(optarg, "SECONDS", 1, INT_MAX);
             break;
         case 't':
-            threads = number(optarg, "THREADS", 1, 256);
+            threads = number(optarg, "THREADS", 0, 256);
             break;
         case 'w':
             workers = number(optarg, "WORKERS", 1, 1024);

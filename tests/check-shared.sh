@@ -66,7 +66,12 @@ interval = 50ms
 [shared]
 workers = 8
 INI
-"$top_builddir/examples/authdemo" -c "$dir/authdemo.ini" -d 1 -w 4 ||
+# ThreadSanitizer cannot follow a thread started in the child of a
+# multi-threaded fork() (its runtime kills the child: "dup thread with used
+# id"); under it, each worker counts in its main thread (-t 0).
+threads=2
+case "${PF_SANITIZERS-}" in *thread*) threads=0 ;; esac
+"$top_builddir/examples/authdemo" -c "$dir/authdemo.ini" -d 1 -w 4 -t $threads ||
     { echo "FAIL: authdemo -w 4"; fails=$((fails + 1)); }
 n=$(grep -c '^mox_authentication_total{' "$dir/authdemo.prom")
 [ "$n" = 378 ] || { echo "FAIL: authdemo -w 4 wrote $n series"; fails=$((fails + 1)); }
