@@ -81,4 +81,7 @@ typedef struct pt_edit {
 /* Returns the exit status. */
 int pt_cmd_edit(const pt_edit *e);
 
+/* write.c: `promfile write`, argv[0] "write"; returns the exit status. */
+int pt_cmd_write(int argc, char **argv);
+
 #endif /* PF_TOOL_H */
