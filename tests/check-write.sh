@@ -21,6 +21,7 @@
 #     mode (not root) (4);
 #   - --health: failures counted by reason across runs, the last success
 #     kept, the data lines kept, two files in one directory;
+#   - examples/collectors/apt-updates.sh with a mocked apt-get;
 #   - the files written pass promfile check --strict, promtool check
 #     metrics and the real node_exporter (tests/nodeexp.py verdict).
 # Waits are on pipes and processes, never on time. Exit 77 (skip) only
@@ -31,6 +32,7 @@
 : "${top_builddir:=.}"
 P=$(cd "$top_builddir/src/tool" && pwd)/promfile
 D=$(cd "$srcdir/tests/data" && pwd)
+EX=$(cd "$srcdir/examples/collectors" && pwd)
 LC_ALL=C
 export LC_ALL
 
@@ -509,6 +511,49 @@ keep "$G" health-success
 mkdir "$tmp/ok/two-files"
 cp "$G" "$H/other.prom" "$tmp/ok/two-files/"
 echo "health: failures counted across 8 runs, two files in one directory"
+
+# ---- examples/collectors/apt-updates.sh -----------------------------------
+# A mocked apt-get prints a recorded simulation; $MOCK_FAIL makes it fail
+# as apt-get does when it cannot read its lists.
+mkdir "$tmp/bin" "$tmp/lists" "$tmp/exdir"
+cat >"$tmp/bin/apt-get" <<EOF
+#!/bin/sh
+if [ -n "\${MOCK_FAIL:-}" ]; then
+    echo "E: Could not open file /var/lib/apt/lists/x_Packages" >&2
+    exit 100
+fi
+cat "$D/write/apt-get-dist-upgrade.txt"
+EOF
+chmod 755 "$tmp/bin/apt-get"
+touch -d @1700000000 "$tmp/lists/deb.debian.org_debian_dists_bookworm_InRelease"
+touch -d @1690000000 "$tmp/lists/security.debian.org_dists_bookworm-security_InRelease"
+touch "$tmp/reboot-required"
+apt_run() {
+    PATH="$tmp/bin:$(dirname "$P"):$PATH" TEXTFILE_DIR="$tmp/exdir" \
+        APT_LISTS="$tmp/lists" REBOOT_FILE="$tmp/reboot-required" \
+        sh "$EX/apt-updates.sh" "$@"
+}
+A=$tmp/exdir/apt-updates.prom
+apt_run 2>"$ERR" || fail "apt-updates.sh: exit $?: $(cat "$ERR")"
+grep -v '^promfile_textfile_\|^# [A-Z]* promfile_textfile_' "$A" |
+    cmp -s - "$D/write/apt-updates.prom" ||
+    fail "apt-updates.sh: not the metrics of the simulation: $(diff "$D/write/apt-updates.prom" "$A")"
+apt_run --print | cmp -s - "$D/write/apt-updates.prom" ||
+    fail "apt-updates.sh --print"
+"$P" check --strict --user= "$A" || fail "apt-updates.prom fails check --strict"
+keep "$A" apt-updates
+cp "$A" "$tmp/orig-apt"
+MOCK_FAIL=1 apt_run 2>"$ERR"
+rc=$?
+[ "$rc" = 3 ] || fail "apt-updates.sh, apt-get failing: exit $rc, want 3"
+grep -q 'sh exited with status 100' "$ERR" || fail "apt-updates.sh: $(cat "$ERR")"
+grep -qx 'promfile_textfile_failures_total{file="apt-updates.prom",reason="command"} 1' \
+    "$A" || fail "apt-updates.sh: the failure not counted"
+grep -v '^promfile_textfile_' "$tmp/orig-apt" >"$tmp/want"
+grep -v '^promfile_textfile_' "$A" | cmp -s - "$tmp/want" ||
+    fail "apt-updates.sh: a failure changed the data"
+no_litter "apt-updates.sh" "$tmp/exdir"
+echo "apt-updates.sh: written from the simulation; a failing apt-get counted"
 
 # ---- promtool and node_exporter on the files written -------------------
 for f in "$tmp"/ok/*.prom; do

@@ -18,4 +18,9 @@ src_tool_promfile_LDADD = src/text/libpf-text.la src/libpf-core.la \
 
 TESTS += tests/check-tool.sh tests/check-multi.sh tests/check-write.sh
 EXTRA_DIST += tests/check-tool.sh tests/check-multi.sh tests/data/tool \
-	tests/check-write.sh
+	tests/check-write.sh tests/data/write
+
+# promfile write's example, a collector script (tests/check-write.sh runs
+# it), installed among the examples.
+excollectorsdir = $(exampledir)/collectors
+dist_excollectors_DATA = examples/collectors/apt-updates.sh
