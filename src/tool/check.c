@@ -53,6 +53,22 @@ int pt_open_regular(int dfd, const char *path, int *fd, struct stat *st)
     return 0;
 }
 
+void pt_vsay(const char *fmt, va_list ap)
+{
+    fputs("promfile: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void pt_say(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    pt_vsay(fmt, ap);
+    va_end(ap);
+}
+
 const char *pt_file_kind(const struct stat *st)
 {
     if (S_ISDIR(st->st_mode))

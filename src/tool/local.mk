@@ -7,7 +7,8 @@ src_tool_promfile_SOURCES = \
 	src/tool/main.c \
 	src/tool/check.c \
 	src/tool/edit.c \
-	src/tool/duration.c
+	src/tool/duration.c \
+	src/tool/write.c
 src_tool_promfile_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/src
 # The convenience libraries, not the .so: the tool reads textfiles with
 # the reader of src/text and uses pf__ internals (validation, escaping,
@@ -15,5 +16,11 @@ src_tool_promfile_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/src
 src_tool_promfile_LDADD = src/text/libpf-text.la src/libpf-core.la \
 	$(INIH_LIBS)
 
-TESTS += tests/check-tool.sh tests/check-multi.sh
-EXTRA_DIST += tests/check-tool.sh tests/check-multi.sh tests/data/tool
+TESTS += tests/check-tool.sh tests/check-multi.sh tests/check-write.sh
+EXTRA_DIST += tests/check-tool.sh tests/check-multi.sh tests/data/tool \
+	tests/check-write.sh tests/data/write
+
+# promfile write's example, a collector script (tests/check-write.sh runs
+# it), installed among the examples.
+excollectorsdir = $(exampledir)/collectors
+dist_excollectors_DATA = examples/collectors/apt-updates.sh

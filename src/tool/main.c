@@ -54,6 +54,7 @@ static void usage(FILE *out)
           "       promfile del FILE SERIES... [--force] [--no-fsync]\n"
           "       promfile set|inc|del [options] FILE -  (the same, one "
           "update a line of stdin)\n"
+          "       promfile write [options] FILE [-- COMMAND [ARG...]]\n"
           "       promfile config check [FILE.ini]\n"
           "       promfile --help | --version\n"
           "\n"
@@ -172,6 +173,9 @@ int main(int argc, char **argv)
         printf("promfile %s (libpromfile %s)\n", PACKAGE_VERSION, pf_version());
         return 0;
     }
+    /* write has options of its own (write.c). */
+    if (strcmp(cmd, "write") == 0)
+        return pt_cmd_write(argc - 1, argv + 1);
     if (strcmp(cmd, "config") == 0) {
         if (argc < 3 || strcmp(argv[2], "check") != 0) {
             fputs("promfile: usage: promfile config check FILE.ini\n", stderr);

@@ -12,6 +12,7 @@
 #include "pf-internal.h"
 #include "text/reader.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -38,6 +39,9 @@ int pt_open_regular(int dfd, const char *path, int *fd, struct stat *st);
 const char *pt_file_kind(const struct stat *st);
 /* Feed what is left of fd to r. Returns 0, -errno of read() or -ENOMEM. */
 int pt_feed_fd(pf_reader *r, int fd);
+/* Print "promfile: MESSAGE" and a newline on standard error. */
+void pt_say(const char *fmt, ...) PF_PRINTF(1, 2);
+void pt_vsay(const char *fmt, va_list ap) PF_PRINTF(1, 0);
 
 /* duration.c: a duration as Prometheus writes one ("90s", "1h30m",
  * "2d"; units y w d h m s ms, largest first) or plain seconds, in
@@ -76,5 +80,8 @@ typedef struct pt_edit {
 } pt_edit;
 /* Returns the exit status. */
 int pt_cmd_edit(const pt_edit *e);
+
+/* write.c: `promfile write`, argv[0] "write"; returns the exit status. */
+int pt_cmd_write(int argc, char **argv);
 
 #endif /* PF_TOOL_H */
