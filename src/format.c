@@ -32,7 +32,8 @@ enum pf_type_token pf__type_parse(const char *tok, size_t n, enum pf_type *ret)
     /* The Go parser looks the token up upper-cased in client_model's
      * MetricType names, which have GAUGE_HISTOGRAM too; node_exporter
      * 1.5 has no case for that one and panics. */
-    if (n == 15 && strncasecmp(tok, "gauge_histogram", 15) == 0)
+    if (n == strlen(PF_TYPE_NAME_GAUGE_HISTOGRAM) &&
+        strncasecmp(tok, PF_TYPE_NAME_GAUGE_HISTOGRAM, n) == 0)
         return PF_TOKEN_CRASH;
     for (size_t t = 0; t < PF_NTYPES; t++) {
         if (strlen(type_names[t]) != n ||

@@ -25,6 +25,8 @@ enum pf_type {
 
 /* "untyped", "counter", "gauge", "histogram", "summary". */
 const char *pf__type_name(enum pf_type t);
+/* A type client_model names that node_exporter 1.5 cannot handle. */
+#define PF_TYPE_NAME_GAUGE_HISTOGRAM "gauge_histogram"
 
 /* How node_exporter 1.5's parser takes the TYPE token tok[0..n). */
 enum pf_type_token {
@@ -81,6 +83,9 @@ bool pf__type_has_suffix(enum pf_type t, enum pf_suffix s);
 enum pf_suffix pf__suffix_of(const char *name, size_t n, size_t *base);
 /* Does s end with suffix? */
 bool pf__ends_with(const char *s, const char *suffix);
+/* What a counter's name ends with (a lint of promtool's, and how
+ * promfile set tells a new counter). */
+#define PF_COUNTER_SUFFIX "_total"
 
 /* ---- Values ---- */
 

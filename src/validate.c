@@ -33,13 +33,6 @@ bool pf__camel_case(const char *s)
     return false;
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-
-    return n >= m && memcmp(s + n - m, suffix, m) == 0;
-}
-
 /* Does the name, split at '_', contain the word `w` (compared in lower
  * case, as promlint does)? Only words after the first count, because
  * promlint looks for "_w_" and a "_w" suffix. */
@@ -90,10 +83,6 @@ static const char *const unit_abbreviations[] = {
     "mb", "gb", "tb", "pb", "m",   "h", "d",
 };
 
-static const char *const type_words[] = {
-    "counter", "gauge", "histogram", "summary", "untyped", "gauge_histogram",
-};
-
 /* Check one '_'-separated word of a metric name against the unit table.
  * Returns the base unit to suggest, or NULL when the word is fine. */
 static const char *bad_unit(const char *w, size_t n)
@@ -117,6 +106,8 @@ static const char *bad_unit(const char *w, size_t n)
 
 static int check_name_lints(const char *name, enum pf_type type)
 {
+    size_t base;
+
     if (strchr(name, ':'))
         return pf__err(-EINVAL,
                        "metric name " NAMEFMT " contains ':', which is "
@@ -127,28 +118,32 @@ static int check_name_lints(const char *name, enum pf_type type)
                        "metric name " NAMEFMT " is camelCase; use "
                        "snake_case",
                        name);
-    if (type == PF_TYPE_COUNTER && !ends_with(name, "_total"))
+    if (type == PF_TYPE_COUNTER && !pf__ends_with(name, PF_COUNTER_SUFFIX))
         return pf__err(-EINVAL,
-                       "counter name " NAMEFMT " does not end in \"_total\"",
-                       name);
-    if (type != PF_TYPE_COUNTER && ends_with(name, "_total"))
+                       "counter name " NAMEFMT " does not end in \"%s\"", name,
+                       PF_COUNTER_SUFFIX);
+    if (type != PF_TYPE_COUNTER && pf__ends_with(name, PF_COUNTER_SUFFIX))
         return pf__err(-EINVAL,
-                       "name " NAMEFMT " ends in \"_total\", which is for "
+                       "name " NAMEFMT " ends in \"%s\", which is for "
                        "counters",
-                       name);
+                       name, PF_COUNTER_SUFFIX);
     if (type != PF_TYPE_HISTOGRAM &&
-        (ends_with(name, "_bucket") || ends_with(name, "_count") ||
-         ends_with(name, "_sum")))
+        pf__suffix_of(name, strlen(name), &base) != PF_SUFFIX_NONE)
         return pf__err(-EINVAL,
                        "name " NAMEFMT " ends in a suffix reserved for "
                        "histograms and summaries",
                        name);
-    for (size_t i = 0; i < sizeof(type_words) / sizeof(type_words[0]); i++)
-        if (has_word(name, type_words[i]))
+    /* promlint's type words: the type names and gauge_histogram. */
+    for (size_t t = 0; t <= PF_NTYPES; t++) {
+        const char *w = t < PF_NTYPES ? pf__type_name((enum pf_type)t)
+                                      : PF_TYPE_NAME_GAUGE_HISTOGRAM;
+
+        if (has_word(name, w))
             return pf__err(-EINVAL,
                            "metric name " NAMEFMT " contains the type "
                            "name \"%s\"",
-                           name, type_words[i]);
+                           name, w);
+    }
     for (size_t i = 0;
          i < sizeof(unit_abbreviations) / sizeof(unit_abbreviations[0]); i++)
         if (has_word(name, unit_abbreviations[i]))

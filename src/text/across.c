@@ -41,7 +41,7 @@ static bool gathered(const pf_reader *r, const sfam *s)
 
 static const char *type_of(const sfam *s)
 {
-    return s->crash ? "gauge_histogram" : pf__type_name(s->type);
+    return s->crash ? PF_TYPE_NAME_GAUGE_HISTOGRAM : pf__type_name(s->type);
 }
 
 /* Do two families agree on TYPE and HELP? node_exporter gives those

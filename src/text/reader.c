@@ -473,7 +473,8 @@ static void fam_end(pf_reader *r, fam *f)
         names[i] = f->names[i].name;
     ne = pf__nodeexp_family(f->name);
     if (ne) {
-        const char *t = f->crash ? "gauge_histogram" : pf__type_name(f->type);
+        const char *t =
+            f->crash ? PF_TYPE_NAME_GAUGE_HISTOGRAM : pf__type_name(f->type);
 
         if (strcmp(t, ne->type) != 0 || !f->help ||
             f->help_len != strlen(ne->help) ||
@@ -520,7 +521,8 @@ static void fam_end(pf_reader *r, fam *f)
 
         /* promtool takes an untyped x_total for a counter. */
         if (pf__check_metric_name(f->name, lt) < 0 &&
-            !(f->type == PF_TYPE_UNTYPED && pf__ends_with(f->name, "_total")))
+            !(f->type == PF_TYPE_UNTYPED &&
+              pf__ends_with(f->name, PF_COUNTER_SUFFIX)))
             pf__text_report(r, f->first_line, PF_RULE_LINT_NAME, "%s",
                             pf_last_error());
     }

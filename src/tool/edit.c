@@ -525,8 +525,8 @@ static int add_update(edit_state *st, const char *series, size_t slen,
     }
     if (e->op == PT_INC && isnan(u->v))
         return fail("%s: invalid DELTA %s", where, value);
-    u->type = pf__ends_with(u->target.name, "_total") ? PF_TYPE_COUNTER
-                                                      : PF_TYPE_GAUGE;
+    u->type = pf__ends_with(u->target.name, PF_COUNTER_SUFFIX) ? PF_TYPE_COUNTER
+                                                               : PF_TYPE_GAUGE;
     if (e->type)
         u->type = strcmp(e->type, pf__type_name(PF_TYPE_COUNTER)) == 0
                       ? PF_TYPE_COUNTER
@@ -534,7 +534,7 @@ static int add_update(edit_state *st, const char *series, size_t slen,
     /* TEXTFILE.md: the TYPE of a counter names its full sample name,
      * which ends in _total. */
     if (e->type && u->type == PF_TYPE_COUNTER &&
-        !pf__ends_with(u->target.name, "_total"))
+        !pf__ends_with(u->target.name, PF_COUNTER_SUFFIX))
         return fail("%s: a counter's name must end in _total: %s", where,
                     u->target.name);
     return 0;
