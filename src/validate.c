@@ -106,7 +106,7 @@ static const char *bad_unit(const char *w, size_t n)
 
 static int check_name_lints(const char *name, enum pf_type type)
 {
-    size_t base;
+    size_t stem;
 
     if (strchr(name, ':'))
         return pf__err(-EINVAL,
@@ -128,7 +128,7 @@ static int check_name_lints(const char *name, enum pf_type type)
                        "counters",
                        name, PF_COUNTER_SUFFIX);
     if (type != PF_TYPE_HISTOGRAM &&
-        pf__suffix_of(name, strlen(name), &base) != PF_SUFFIX_NONE)
+        pf__suffix_of(name, strlen(name), &stem) != PF_SUFFIX_NONE)
         return pf__err(-EINVAL,
                        "name " NAMEFMT " ends in a suffix reserved for "
                        "histograms and summaries",
