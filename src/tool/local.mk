@@ -24,3 +24,14 @@ EXTRA_DIST += tests/check-tool.sh tests/check-multi.sh tests/data/tool \
 # it), installed among the examples.
 excollectorsdir = $(exampledir)/collectors
 dist_excollectors_DATA = examples/collectors/apt-updates.sh
+
+# The one parser of durations (check --max-age, run --timeout and
+# --kill-after), unit-tested.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_duration
+TESTS += tests/test_duration
+tests_test_duration_SOURCES = tests/test_duration.c tests/pf-test.h \
+	src/tool/duration.c src/tool/tool.h
+tests_test_duration_CFLAGS = $(TEST_CFLAGS)
+tests_test_duration_LDADD = $(TEST_LDADD)
+endif

@@ -230,7 +230,7 @@ int main(int argc, char **argv)
             list_rules = true;
             break;
         case OPT_MAX_AGE:
-            if (pt_parse_duration(optarg, &o.max_age) < 0 || o.max_age <= 0) {
+            if (pt_parse_duration(optarg, &o.max_age) < 0 || o.max_age == 0) {
                 fprintf(stderr,
                         "promfile: invalid --max-age %s: a duration such as "
                         "90s, 1h30m or 2d\n",
@@ -284,7 +284,7 @@ int main(int argc, char **argv)
         rc = pt_cmd_check(av + optind, ac - optind, &o, &c);
         goto out;
     }
-    if (o.strict || c.no_lint || user_set || list_rules || o.max_age > 0 ||
+    if (o.strict || c.no_lint || user_set || list_rules || o.max_age != 0 ||
         ac - optind < 2) {
         usage(stderr);
         rc = 2;
