@@ -7,6 +7,7 @@ src_tool_promfile_SOURCES = \
 	src/tool/main.c \
 	src/tool/check.c \
 	src/tool/edit.c \
+	src/tool/run.c \
 	src/tool/duration.c \
 	src/tool/write.c
 src_tool_promfile_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/src
@@ -35,3 +36,7 @@ tests_test_duration_SOURCES = tests/test_duration.c tests/pf-test.h \
 tests_test_duration_CFLAGS = $(TEST_CFLAGS)
 tests_test_duration_LDADD = $(TEST_LDADD)
 endif
+
+# promfile run (issue 15).
+TESTS += tests/check-run.sh
+EXTRA_DIST += tests/check-run.sh

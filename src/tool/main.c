@@ -56,6 +56,7 @@ static void usage(FILE *out)
           "update a line of stdin)\n"
           "       promfile write [options] FILE [-- COMMAND [ARG...]]\n"
           "       promfile config check [FILE.ini]\n"
+          "       promfile run [options] NAME -- COMMAND [ARG...]\n"
           "       promfile --help | --version\n"
           "\n"
           "SERIES is name or name{label=\"value\",...}. Put \"--\" before a "
@@ -165,6 +166,9 @@ int main(int argc, char **argv)
         return 2;
     }
     cmd = argv[1];
+    /* run has options of its own, and its command's after "--". */
+    if (strcmp(cmd, "run") == 0)
+        return pt_cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
         usage(stdout);
         return 0;

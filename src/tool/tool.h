@@ -90,4 +90,8 @@ int pt_cmd_edit(const pt_edit *e);
 /* write.c: `promfile write`, argv[0] "write"; returns the exit status. */
 int pt_cmd_write(int argc, char **argv);
 
+/* run.c: `promfile run`, argv[0] "run"; returns the exit status, or ends
+ * by the signal that killed the command. */
+int pt_cmd_run(int argc, char **argv);
+
 #endif /* PF_TOOL_H */
