@@ -14,7 +14,8 @@
 #   - SIGTERM and SIGINT while a temporary file exists leave none;
 #   - at a terminal: the command's group gets it, ^Z stops the job, fg
 #     continues it, ^C reaches the command, the terminal comes back;
-#   - usage errors (125) and the duration syntax.
+#   - usage errors (125) and the duration syntax;
+#   - the examples: the crontab line and the systemd service and timer.
 # After each case the directory holds nothing but .prom files, and the
 # file passes promfile check --strict and promtool check metrics, and
 # (a copy of it then, read at the end) node_exporter without an error.
@@ -22,8 +23,8 @@
 # do; what is polled (a process reaped by another, a lock waited for, a
 # temporary file) is polled every 0.1 s.
 # Exit 77 (skip) only when everything else passed and promtool
-# (prometheus), node_exporter (prometheus-node-exporter), strace
-# or python3 is missing.
+# (prometheus), node_exporter (prometheus-node-exporter), strace,
+# systemd-analyze (systemd) or python3 is missing.
 : "${srcdir:=.}"
 : "${top_builddir:=.}"
 P=$(cd "$top_builddir" && pwd)/src/tool/promfile
@@ -664,6 +665,55 @@ usage 'invalid --kill-after' --dir "$D" -t 1 -k 100y1s u -- true
 # Options after NAME, and the command's own options after "--".
 run u -t 5m --wait -- sh -c 'exit 0' -x || fail "options after NAME"
 want_runs "$(f u)" u "1 0 0 0 0 0"
+
+# ---- The examples ------------------------------------------------------------
+# The crontab line, run as cron would run it (sh -c), with this build's
+# promfile and this test's directory; the systemd service's ExecStart
+# likewise, and the units checked by systemd-analyze verify.
+job=$tmp/backup-job
+printf '#!/bin/sh\necho backup ran >"%s"\n' "$tmp/backup.out" >"$job"
+chmod 755 "$job"
+ex() {
+    sed -e "s|/usr/bin/promfile|$P|; s|/usr/local/bin/backup|$job|" \
+        -e "s|/var/lib/prometheus/node-exporter|$D|" "$@"
+}
+line=$(grep -v '^#' "$srcdir/examples/cron/promfile-backup" | grep . |
+    grep -v '=' | ex)
+[ -n "$line" ] || fail "no crontab line in examples/cron/promfile-backup"
+cmd=$(echo "$line" | awk '{ $1 = $2 = $3 = $4 = $5 = $6 = ""; print }')
+case $cmd in
+*"$P run "*) ;;
+*) fail "the crontab line does not run promfile run: $line" ;;
+esac
+rm -f "$tmp/backup.out"
+sh -c "$cmd" || fail "crontab line: exit $?"
+[ -s "$tmp/backup.out" ] || fail "crontab line: the job did not run"
+want_runs "$(f backup)" backup "1 0 0 0 0 0"
+checked "$(f backup)" "crontab line"
+exec_start=$(sed -n 's/^ExecStart=//p' "$srcdir/examples/systemd/backup.service" |
+    ex)
+rm -f "$tmp/backup.out"
+sh -c "$exec_start" || fail "backup.service: exit $?"
+[ -s "$tmp/backup.out" ] || fail "backup.service: the job did not run"
+want_runs "$(f backup)" backup "2 0 0 0 0 0"
+checked "$(f backup)" "backup.service"
+if command -v systemd-analyze >/dev/null 2>&1; then
+    units=$tmp/units
+    mkdir "$units" "$tmp/man" "$tmp/man/man1"
+    for u in backup.service backup.timer; do
+        ex "$srcdir/examples/systemd/$u" >"$units/$u"
+    done
+    # verify runs man(1) on Documentation=man:promfile(1): this build's
+    # page, or none without man-db.
+    cp "$srcdir/man/promfile.1" "$tmp/man/man1/"
+    command -v man >/dev/null 2>&1 ||
+        sed -i '/^Documentation=man:/d' "$units/backup.service"
+    out=$(cd "$units" && SYSTEMD_UNIT_PATH="$units:" MANPATH="$tmp/man" \
+        systemd-analyze verify ./backup.timer ./backup.service 2>&1)
+    [ -z "$out" ] || fail "systemd-analyze verify: $out"
+else
+    skip systemd
+fi
 
 # ---- node_exporter reads every file ----------------------------------------
 # Each file as it was after each case, then the directory as it is now,

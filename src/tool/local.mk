@@ -37,6 +37,12 @@ tests_test_duration_CFLAGS = $(TEST_CFLAGS)
 tests_test_duration_LDADD = $(TEST_LDADD)
 endif
 
-# promfile run (issue 15).
+# promfile run (issue 15): its test, and its examples, installed as
+# documentation beside the others.
 TESTS += tests/check-run.sh
-EXTRA_DIST += tests/check-run.sh
+EXTRA_DIST += tests/check-run.sh tests/promfile-jobs.rules.test.yml
+dist_example_DATA += examples/prometheus/promfile-jobs.rules.yml
+dist_exsystemd_DATA += examples/systemd/backup.service \
+	examples/systemd/backup.timer
+excrondir = $(exampledir)/cron
+dist_excron_DATA = examples/cron/promfile-backup
