@@ -230,17 +230,29 @@ grep -q 'nonexistent/command: No such file' "$tmp/err" ||
 run nf -- no-such-command-promfile-test 2>/dev/null
 rc=$?
 [ $rc = 127 ] || fail "not in PATH: exit $rc"
+# A directory of PATH that cannot be searched does not make it "not
+# executable" (execvp() says EACCES): only as a user whom permissions
+# stop, so not as root.
+mkdir -m 0 "$tmp/closed"
+if [ -r "$tmp/closed" ] && [ -x "$tmp/closed" ]; then
+    run nf -- no-such-command-promfile-test 2>/dev/null
+else
+    PATH=$tmp/closed:$PATH run nf -- no-such-command-promfile-test 2>/dev/null
+fi
+rc=$?
+[ $rc = 127 ] || fail "not in PATH, a closed directory in it: exit $rc"
+rmdir "$tmp/closed"
 F=$(f nf)
 checked "$F" "not found"
 want "$F" 'promfile_job_exit_code{job="nf"}' 127
-want_runs "$F" nf "0 0 0 0 2 0"
+want_runs "$F" nf "0 0 0 0 3 0"
 printf 'echo hi\n' >"$tmp/noexec"
 chmod 644 "$tmp/noexec"
 run nf -- "$tmp/noexec" 2>/dev/null
 rc=$?
 [ $rc = 126 ] || fail "not executable: exit $rc"
 want "$F" 'promfile_job_exit_code{job="nf"}' 126
-want_runs "$F" nf "0 0 0 0 3 0"
+want_runs "$F" nf "0 0 0 0 4 0"
 checked "$F" "not executable"
 
 # ---- Timeouts: the process group is killed -----------------------------

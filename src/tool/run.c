@@ -971,6 +971,38 @@ typedef struct outcome {
     int status;    /* promfile's own exit status, or -sig to die by */
 } outcome;
 
+/* After execvp() failed with EACCES for a name without a slash: is
+ * there a file of that name in a directory of PATH at all? execvp()
+ * says EACCES for a directory of PATH that cannot be searched too (root's
+ * PATH in a job run as another user), where a shell says "not found"
+ * (127). Run in the child, which is alone in its process: no locks. */
+static bool in_path(const char *name)
+{
+    const char *path = getenv("PATH"), *p, *end;
+    char buf[4096];
+    struct stat st;
+
+    /* execvp()'s default, glibc's and musl's. */
+    if (!path)
+        path = "/bin:/usr/bin";
+    for (p = path;; p = end + 1) {
+        int n;
+
+        end = strchr(p, ':');
+        if (!end)
+            end = p + strlen(p);
+        /* An empty entry is the current directory. */
+        n = end == p ? snprintf(buf, sizeof(buf), "%s", name)
+                     : snprintf(buf, sizeof(buf), "%.*s/%s", (int)(end - p), p,
+                                name);
+        if (n > 0 && (size_t)n < sizeof(buf) && stat(buf, &st) == 0 &&
+            !S_ISDIR(st.st_mode))
+            return true;
+        if (!*end)
+            return false;
+    }
+}
+
 /* Start the command. Returns its pid, or -1 with *exec_errno set (0: no
  * process could be made, errno says why). */
 static pid_t spawn(const run_opts *o, sigs *s, int *exec_errno)
@@ -1005,6 +1037,9 @@ static pid_t spawn(const run_opts *o, sigs *s, int *exec_errno)
         sigprocmask(SIG_SETMASK, &s->orig_mask, NULL);
         execvp(o->command[0], o->command);
         e = errno;
+        if (e == EACCES && !strchr(o->command[0], '/') &&
+            !in_path(o->command[0]))
+            e = ENOENT;
         n = write(p[1], &e, sizeof(e));
         (void)n;
         _exit(EXIT_NOTFOUND);
