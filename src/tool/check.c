@@ -113,6 +113,55 @@ int pt_feed_fd(pf_reader *r, int fd)
     return ret;
 }
 
+int pt_read_fd(int fd, size_t hint, size_t max, char **data, size_t *len)
+{
+    /* One byte more than expected: the read that says "end of file" needs
+     * no larger buffer. */
+    size_t cap = hint + 1, n = 0;
+    char *buf = malloc(cap);
+
+    if (!buf)
+        return -ENOMEM;
+    for (;;) {
+        ssize_t r;
+
+        if (n == cap) {
+            char *nb;
+
+            if (max && cap > max) {
+                free(buf);
+                return -EFBIG;
+            }
+            nb = cap > SIZE_MAX / 4 ? NULL : realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                return -ENOMEM;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = -errno;
+
+            free(buf);
+            return e;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    if (max && n > max) {
+        free(buf);
+        return -EFBIG;
+    }
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
 int pt_list_rules(FILE *out)
 {
     static const char *const verdicts[] = {

@@ -543,46 +543,12 @@ static int parse_prev(const char *data, size_t len, const char *job, state *st,
 }
 
 /* The whole file fd, from its start, in *data (the caller frees it).
- * Returns 0, 1 (too large for one of ours) or -errno. */
+ * Returns 0, -EFBIG (too large for one of ours) or -errno. */
 static int slurp(int fd, char **data, size_t *len)
 {
-    size_t cap = 4096, n = 0;
-    char *buf;
-
     if (lseek(fd, 0, SEEK_SET) < 0)
         return -errno;
-    buf = malloc(cap);
-    if (!buf)
-        return -ENOMEM;
-    for (;;) {
-        ssize_t r;
-
-        if (n == cap) {
-            char *nb = cap >= PREV_MAX_SIZE ? NULL : realloc(buf, cap * 2);
-
-            if (!nb) {
-                free(buf);
-                return cap >= PREV_MAX_SIZE ? 1 : -ENOMEM;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        r = read(fd, buf + n, cap - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = -errno;
-
-            free(buf);
-            return e;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    *data = buf;
-    *len = n;
-    return 0;
+    return pt_read_fd(fd, 4096, PREV_MAX_SIZE, data, len);
 }
 
 /* Read the previous file fd into *st (zeros when it cannot be used, with
@@ -599,8 +565,9 @@ static int read_prev(const run_opts *o, int fd, state *st, bool *running)
     if (r == 0) {
         r = parse_prev(data, len, o->name, st, why, sizeof(why));
         free(data);
-    } else if (r == 1) {
+    } else if (r == -EFBIG) {
         snprintf(why, sizeof(why), "larger than %zu KiB", PREV_MAX_SIZE >> 10);
+        r = 1;
     } else if (r != -ENOMEM) {
         snprintf(why, sizeof(why), "cannot read it: %s", pf_strerror(r));
         r = 1;

@@ -42,6 +42,10 @@ int pt_feed_fd(pf_reader *r, int fd);
 /* Print "promfile: MESSAGE" and a newline on standard error. */
 void pt_say(const char *fmt, ...) PF_PRINTF(1, 2);
 void pt_vsay(const char *fmt, va_list ap) PF_PRINTF(1, 0);
+/* Read what is left of fd into *data (the caller frees it) and *len,
+ * `hint` bytes expected, at most `max` (0: no limit). Returns 0, -EFBIG
+ * (more than max), -ENOMEM or -errno of read(). */
+int pt_read_fd(int fd, size_t hint, size_t max, char **data, size_t *len);
 
 /* duration.c */
 /* The longest duration: a century, past any --max-age or --timeout that
