@@ -149,11 +149,9 @@ static int fail(const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("promfile: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    pt_vsay(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     return EXIT_PROMFILE;
 }
 
