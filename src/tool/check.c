@@ -113,6 +113,55 @@ int pt_feed_fd(pf_reader *r, int fd)
     return ret;
 }
 
+int pt_read_fd(int fd, size_t hint, size_t max, char **data, size_t *len)
+{
+    /* One byte more than expected: the read that says "end of file" needs
+     * no larger buffer. */
+    size_t cap = hint + 1, n = 0;
+    char *buf = malloc(cap);
+
+    if (!buf)
+        return -ENOMEM;
+    for (;;) {
+        ssize_t r;
+
+        if (n == cap) {
+            char *nb;
+
+            if (max && cap > max) {
+                free(buf);
+                return -EFBIG;
+            }
+            nb = cap > SIZE_MAX / 4 ? NULL : realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                return -ENOMEM;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = -errno;
+
+            free(buf);
+            return e;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    if (max && n > max) {
+        free(buf);
+        return -EFBIG;
+    }
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
 int pt_list_rules(FILE *out)
 {
     static const char *const verdicts[] = {
@@ -231,20 +280,21 @@ static void check_perm_file(pf_reader *r, const char *path, const user_info *u)
 /* ---- Files and directories -------------------------------------------- */
 
 /* With --max-age: is the file st older? */
-static void check_age(pf_reader *r, const struct stat *st, double max_age)
+static void check_age(pf_reader *r, const struct stat *st, uint64_t max_age)
 {
     struct timespec now;
-    double age;
+    int64_t age;
     char a[32], m[32];
 
-    if (max_age <= 0)
+    if (max_age == 0)
         return;
     clock_gettime(CLOCK_REALTIME, &now);
-    age = (double)(now.tv_sec - st->st_mtim.tv_sec) +
-          (double)(now.tv_nsec - st->st_mtim.tv_nsec) / 1e9;
-    if (age <= max_age)
+    age = ((int64_t)now.tv_sec - (int64_t)st->st_mtim.tv_sec) * 1000000000 +
+          (now.tv_nsec - st->st_mtim.tv_nsec);
+    /* A file from the future (a clock set back) is not stale. */
+    if (age <= 0 || (uint64_t)age <= max_age)
         return;
-    pt_format_duration(age, a, sizeof(a));
+    pt_format_duration((uint64_t)age, a, sizeof(a));
     pt_format_duration(max_age, m, sizeof(m));
     pf__reader_report(r, NULL, 0, PF_RULE_STALE,
                       "last written %s ago, more than --max-age %s: "
@@ -257,7 +307,7 @@ static void check_age(pf_reader *r, const struct stat *st, double max_age)
  * an unreadable file is refused, a FIFO or a device is no textfile, and a
  * directory named *.prom (in a directory: `listed`) reads as empty. */
 static int check_one(pf_reader *r, const char *path, const user_info *u,
-                     double max_age, bool listed)
+                     uint64_t max_age, bool listed)
 {
     struct stat st;
     int fd = -1, ret = pt_open_regular(AT_FDCWD, path, &fd, &st);
@@ -317,7 +367,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 static int check_dir(pf_reader *r, const char *dir, const user_info *u,
-                     double max_age)
+                     uint64_t max_age)
 {
     DIR *d = opendir(dir);
     char **names = NULL;

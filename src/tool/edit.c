@@ -716,45 +716,6 @@ static int check_args(const pt_edit *e, edit_state *st)
     return r;
 }
 
-/* Read the locked file t->fd whole into *data. */
-static int slurp(int fd, size_t size, char **data, size_t *len)
-{
-    size_t cap = size + 1, n = 0;
-    char *buf = malloc(cap);
-
-    if (!buf)
-        return -ENOMEM;
-    for (;;) {
-        ssize_t r;
-
-        if (n == cap) {
-            char *nb = cap > SIZE_MAX / 4 ? NULL : realloc(buf, cap * 2);
-
-            if (!nb) {
-                free(buf);
-                return -ENOMEM;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        r = read(fd, buf + n, cap - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = -errno;
-
-            free(buf);
-            return e;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    *data = buf;
-    *len = n;
-    return 0;
-}
-
 int pt_cmd_edit(const pt_edit *e)
 {
     edit_state st = {e, NULL, 0, 0, NULL};
@@ -809,7 +770,7 @@ int pt_cmd_edit(const pt_edit *e)
                     e->file, (unsigned long long)(PF_READER_MAX_SIZE >> 20));
             goto out;
         }
-        ret = slurp(t.fd, (size_t)t.st.st_size, &data, &len);
+        ret = pt_read_fd(t.fd, (size_t)t.st.st_size, 0, &data, &len);
         if (ret == -ENOMEM)
             goto nomem;
         if (ret < 0) {

@@ -56,6 +56,7 @@ static void usage(FILE *out)
           "update a line of stdin)\n"
           "       promfile write [options] FILE [-- COMMAND [ARG...]]\n"
           "       promfile config check [FILE.ini]\n"
+          "       promfile run [options] NAME -- COMMAND [ARG...]\n"
           "       promfile --help | --version\n"
           "\n"
           "SERIES is name or name{label=\"value\",...}. Put \"--\" before a "
@@ -165,6 +166,9 @@ int main(int argc, char **argv)
         return 2;
     }
     cmd = argv[1];
+    /* run has options of its own, and its command's after "--". */
+    if (strcmp(cmd, "run") == 0)
+        return pt_cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
         usage(stdout);
         return 0;
@@ -230,7 +234,7 @@ int main(int argc, char **argv)
             list_rules = true;
             break;
         case OPT_MAX_AGE:
-            if (pt_parse_duration(optarg, &o.max_age) < 0 || o.max_age <= 0) {
+            if (pt_parse_duration(optarg, &o.max_age) < 0 || o.max_age == 0) {
                 fprintf(stderr,
                         "promfile: invalid --max-age %s: a duration such as "
                         "90s, 1h30m or 2d\n",
@@ -284,7 +288,7 @@ int main(int argc, char **argv)
         rc = pt_cmd_check(av + optind, ac - optind, &o, &c);
         goto out;
     }
-    if (o.strict || c.no_lint || user_set || list_rules || o.max_age > 0 ||
+    if (o.strict || c.no_lint || user_set || list_rules || o.max_age != 0 ||
         ac - optind < 2) {
         usage(stderr);
         rc = 2;

@@ -42,19 +42,29 @@ int pt_feed_fd(pf_reader *r, int fd);
 /* Print "promfile: MESSAGE" and a newline on standard error. */
 void pt_say(const char *fmt, ...) PF_PRINTF(1, 2);
 void pt_vsay(const char *fmt, va_list ap) PF_PRINTF(1, 0);
+/* Read what is left of fd into *data (the caller frees it) and *len,
+ * `hint` bytes expected, at most `max` (0: no limit). Returns 0, -EFBIG
+ * (more than max), -ENOMEM or -errno of read(). */
+int pt_read_fd(int fd, size_t hint, size_t max, char **data, size_t *len);
 
-/* duration.c: a duration as Prometheus writes one ("90s", "1h30m",
- * "2d"; units y w d h m s ms, largest first) or plain seconds, in
- * seconds. Returns 0 or -EINVAL. */
-int pt_parse_duration(const char *s, double *ret);
-/* seconds as a person reads it, in its two largest units: "3d4h". */
-void pt_format_duration(double seconds, char *buf, size_t size);
+/* duration.c */
+/* The longest duration: a century, past any --max-age or --timeout that
+ * means something, and within 64 bits of nanoseconds (584 years). */
+#define PT_DURATION_MAX_S (100ull * 365 * 86400)
+/* Parse a duration into *ret in nanoseconds: parts with units, largest
+ * first, each at most once (y w d h m s ms; "90s", "1h30m", "2d", "1.5h"),
+ * or a plain number of seconds ("90", "2.5"). Returns 0, -EINVAL or
+ * -ERANGE (over PT_DURATION_MAX_S); *ret is written only on success. */
+int pt_parse_duration(const char *s, uint64_t *ret);
+/* ns as a person reads it, in its two largest units, whole seconds:
+ * "3d4h", "90s" as "1m30s". */
+void pt_format_duration(uint64_t ns, char *buf, size_t size);
 
 /* check.c */
 typedef struct pt_opts {
     const char *user; /* the exporter's user, or NULL: none */
     bool strict;
-    double max_age; /* seconds; 0: files of any age */
+    uint64_t max_age; /* nanoseconds; 0: files of any age */
 } pt_opts;
 /* `promfile check`: returns the exit status. */
 int pt_cmd_check(char **paths, int n, const pt_opts *o, pt_ctx *c);
@@ -83,5 +93,9 @@ int pt_cmd_edit(const pt_edit *e);
 
 /* write.c: `promfile write`, argv[0] "write"; returns the exit status. */
 int pt_cmd_write(int argc, char **argv);
+
+/* run.c: `promfile run`, argv[0] "run"; returns the exit status, or ends
+ * by the signal that killed the command. */
+int pt_cmd_run(int argc, char **argv);
 
 #endif /* PF_TOOL_H */
