@@ -555,6 +555,36 @@ grep -v '^promfile_textfile_' "$A" | cmp -s - "$tmp/want" ||
 no_litter "apt-updates.sh" "$tmp/exdir"
 echo "apt-updates.sh: written from the simulation; a failing apt-get counted"
 
+# ---- The lock of set, inc, del and run -------------------------------------
+# write replaces FILE under their lock: while promfile run holds it, write
+# waits (/proc/locks lists it as waiting; polled every 0.1 s), leaves the
+# file alone, and replaces it once the run is over.
+L="$tmp/lock"
+mkdir "$L"
+mkfifo "$tmp/lready" "$tmp/lgo"
+"$P" run --dir "$L" job -- sh -c 'echo >"$1"; read x <"$2"' sh \
+    "$tmp/lready" "$tmp/lgo" &
+holder=$!
+read -r x <"$tmp/lready"
+cp "$L/job.prom" "$tmp/lock-marker"
+printf 'lock_test_items 1\n' | "$P" write "$L/job.prom" &
+w=$!
+i=0
+until grep -q -- "-> FLOCK  *ADVISORY  *WRITE $w " /proc/locks; do
+    i=$((i + 1))
+    [ $i -lt 300 ] || {
+        fail "lock: write is not waiting for the run's lock"
+        break
+    }
+    sleep 0.1
+done
+cmp -s "$L/job.prom" "$tmp/lock-marker" || fail "lock: write replaced a locked file"
+echo >"$tmp/lgo"
+wait $holder || fail "lock: the run: exit $?"
+wait $w || fail "lock: write: exit $?"
+[ "$(cat "$L/job.prom")" = "lock_test_items 1" ] ||
+    fail "lock: the file is not write's text: $(head -3 "$L/job.prom")"
+
 # ---- promtool and node_exporter on the files written -------------------
 for f in "$tmp"/ok/*.prom; do
     "$P" check --strict --user= "$f" >/dev/null || fail "${f##*/} fails check"

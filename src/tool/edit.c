@@ -5,12 +5,7 @@
  * file is read with the reader of text/reader.h, which gives the offsets
  * of each line and value.
  *
- * Writers of one file serialize on flock() of the .prom file itself, and
- * leave nothing else in the directory (issue 12): since every write
- * replaces the file by rename(), a writer that got the lock checks that
- * the name still stands for the file it locked, and starts again if not.
- * The creation of a file that does not exist yet serializes on flock() of
- * its directory.
+ * Writers of one file serialize on the lock of lock.c.
  */
 #include "tool.h"
 
@@ -38,70 +33,13 @@ static int fail(const char *fmt, ...)
     return 1;
 }
 
-static int lock_fd(int fd)
-{
-    int r;
-
-    while ((r = flock(fd, LOCK_EX)) < 0 && errno == EINTR)
-        ;
-    return r < 0 ? -errno : 0;
-}
-
-/* The file being edited, locked: its descriptor (-1 when it does not
- * exist yet, and the directory's lock is held instead). */
+/* The file being edited, locked (lock.c): its descriptor (-1 when it
+ * does not exist yet, and the directory's lock is held instead). */
 typedef struct target {
     int dfd; /* the directory, locked when fd is -1 */
     int fd;  /* the file, locked */
     struct stat st;
 } target;
-
-/* Lock `base` in the directory dfd: see the comment at the top. Returns
- * 0, PT_NOT_REGULAR or -errno. */
-static int lock_target(target *t, const char *base)
-{
-    bool dir_locked = false;
-    int r;
-
-    /* Each round is the work of another writer done: bounded only to
-     * stop a loop that cannot end. */
-    for (int round = 0; round < 100000; round++) {
-        struct stat now;
-
-        r = pt_open_regular(t->dfd, base, &t->fd, &t->st);
-        if (r == -ENOENT) {
-            if (dir_locked)
-                return 0;
-            /* Creators of the file wait for one another here, then look
-             * again: the one before may have made it. */
-            r = lock_fd(t->dfd);
-            if (r < 0)
-                return r;
-            dir_locked = true;
-            continue;
-        }
-        if (r != 0)
-            return r;
-        if (dir_locked) {
-            flock(t->dfd, LOCK_UN);
-            dir_locked = false;
-        }
-        r = lock_fd(t->fd);
-        /* While this waited, a writer may have renamed a new file over the
-         * name: this lock is then on a file nobody reads any more. */
-        if (r == 0 && fstatat(t->dfd, base, &now, 0) == 0) {
-            if (now.st_dev == t->st.st_dev && now.st_ino == t->st.st_ino &&
-                fstat(t->fd, &t->st) == 0)
-                return 0;
-        } else if (r == 0 && errno != ENOENT) {
-            r = -errno;
-        }
-        close(t->fd);
-        t->fd = -1;
-        if (r < 0)
-            return r;
-    }
-    return -EAGAIN;
-}
 
 /* One update of the call: a SERIES and its VALUE or DELTA. */
 typedef struct upd {
@@ -720,6 +658,7 @@ int pt_cmd_edit(const pt_edit *e)
 {
     edit_state st = {e, NULL, 0, 0, NULL};
     target t = {-1, -1, {0}};
+    int absent;
     pf_reader *r = NULL;
     pf_buf b = {0};
     unsigned mode = 0644, old_errors = 0, new_errors = 0;
@@ -745,7 +684,7 @@ int pt_cmd_edit(const pt_edit *e)
                 e->file, pf_strerror(-errno));
         goto out;
     }
-    ret = lock_target(&t, base);
+    ret = pt_lock_file(t.dfd, base, NULL, &t.fd, &t.st, &absent);
     if (ret == PT_NOT_REGULAR) {
         fprintf(stderr,
                 "promfile: %s is not a regular file but a %s; not "

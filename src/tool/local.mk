@@ -7,6 +7,7 @@ src_tool_promfile_SOURCES = \
 	src/tool/main.c \
 	src/tool/check.c \
 	src/tool/edit.c \
+	src/tool/lock.c \
 	src/tool/run.c \
 	src/tool/duration.c \
 	src/tool/write.c

@@ -604,85 +604,40 @@ static bool shows_running(const run_opts *o, int fd, double *start)
 
 /* ---- The lock ------------------------------------------------------------ */
 
-#define LOCKED_BUSY 2
+/* The lock of lock.c. Held by a run of the job, or for a moment by
+ * promfile set, inc or del (or by a run that has yet to write its
+ * marker): the file tells which (a run that just ended holds the lock of
+ * its marker a moment longer). */
+typedef struct busy_arg {
+    const run_opts *o;
+    double *since; /* when the run that holds it started */
+} busy_arg;
 
-static int flock_retry(int fd, int op)
+static bool busy_running(void *arg, int fd)
 {
-    int r;
+    busy_arg *b = arg;
 
-    while ((r = flock(fd, op)) < 0 && errno == EINTR)
-        ;
-    return r < 0 ? -errno : 0;
+    return shows_running(b->o, fd, b->since);
 }
 
-/* Lock the file o->file in the directory dfd (see the top of the file).
- * Returns 0 with *fd the file locked, or -1 and the directory locked when
- * there is no file, or one promfile cannot read (*unreadable then says
- * why); LOCKED_BUSY when a run of the job holds it (and o->wait is not
- * set), with *busy_since when it started; PT_NOT_REGULAR; or -errno. */
+/* Lock the file o->file in the directory dfd: 0 with *fd the file
+ * locked, or -1 and the directory locked when there is no file, or one
+ * promfile cannot read (*unreadable then says why); PT_LOCK_BUSY when a
+ * run of the job holds it (and o->wait is not set), with *busy_since
+ * when it started; PT_NOT_REGULAR; or -errno. */
 static int lock_file(const run_opts *o, int dfd, int *fd, int *unreadable,
                      double *busy_since)
 {
-    bool dir_locked = false;
-    int r;
+    busy_arg b = {o, busy_since};
+    pt_lock_how how = {true, o->wait ? NULL : busy_running, &b};
+    struct stat st;
 
-    *fd = -1;
-    *unreadable = 0;
-    /* Each round is another writer's work done: bounded only to stop a
-     * loop that cannot end. */
-    for (int round = 0; round < 100000; round++) {
-        struct stat st, now;
+    int r = pt_lock_file(dfd, o->file, &how, fd, &st, unreadable);
 
-        r = pt_open_regular(dfd, o->file, fd, &st);
-        if (r == -ENOENT || r == -EACCES) {
-            if (dir_locked) {
-                *unreadable = r == -EACCES ? r : 0;
-                *fd = -1;
-                return 0;
-            }
-            /* Held only while another writer creates the file: always
-             * waited for. */
-            r = flock_retry(dfd, LOCK_EX);
-            if (r < 0)
-                return r;
-            dir_locked = true;
-            continue;
-        }
-        if (r != 0)
-            return r;
-        if (dir_locked) {
-            flock(dfd, LOCK_UN);
-            dir_locked = false;
-        }
-        r = flock_retry(*fd, LOCK_EX | LOCK_NB);
-        if (r == -EWOULDBLOCK) {
-            /* Held by a run of the job, or for a moment by promfile set,
-             * inc or del (or by a run that has yet to write its marker):
-             * the file tells which, if it still has the name (a run that
-             * just ended holds the lock of its marker a moment longer). */
-            if (!o->wait && fstatat(dfd, o->file, &now, 0) == 0 &&
-                now.st_dev == st.st_dev && now.st_ino == st.st_ino &&
-                shows_running(o, *fd, busy_since)) {
-                close(*fd);
-                *fd = -1;
-                return LOCKED_BUSY;
-            }
-            r = flock_retry(*fd, LOCK_EX);
-        }
-        /* While this waited, a writer may have renamed a new file over
-         * the name: the lock is then on a file nobody reads any more. */
-        if (r == 0 && fstatat(dfd, o->file, &now, 0) == 0) {
-            if (now.st_dev == st.st_dev && now.st_ino == st.st_ino)
-                return 0;
-        } else if (r == 0 && errno != ENOENT) {
-            r = -errno;
-        }
-        close(*fd);
-        *fd = -1;
-        if (r < 0)
-            return r;
-    }
-    return -EAGAIN;
+    /* No file yet is no news. */
+    if (*unreadable == -ENOENT)
+        *unreadable = 0;
+    return r;
 }
 
 /* ---- Signals and the terminal -------------------------------------------- */
@@ -1186,7 +1141,7 @@ int pt_cmd_run(int argc, char **argv)
         goto out;
     }
     r = lock_file(&o, dfd, &fd, &unreadable, &since);
-    if (r == LOCKED_BUSY) {
+    if (r == PT_LOCK_BUSY) {
         fail("%s is already running, since %s (%s/%s is locked); not "
              "started again (--wait waits for it)",
              o.name, fmt_time(since, when, sizeof(when)), o.dir, o.file);

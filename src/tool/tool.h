@@ -35,6 +35,24 @@ void pt_print_diag(void *ctx, const pf_reader_diag *d);
  * for anything else; or -errno. */
 #define PT_NOT_REGULAR 1
 int pt_open_regular(int dfd, const char *path, int *fd, struct stat *st);
+/* lock.c: lock the textfile `base` in the directory dfd before replacing
+ * it, as every command does. Returns 0 with *fd the file, locked, and *st
+ * its status; or 0 with *fd -1 and the directory locked, when there is
+ * no file (*absent -ENOENT), or one that cannot be read and
+ * how->unreadable_is_absent is set (*absent -EACCES); PT_LOCK_BUSY when
+ * how->busy says the lock's holder is not to be waited for;
+ * PT_NOT_REGULAR; or -errno. `how` may be NULL: wait for every holder. */
+#define PT_LOCK_BUSY 2
+typedef struct pt_lock_how {
+    bool unreadable_is_absent;
+    /* With the file held by another: true to refuse, false to wait. */
+    bool (*busy)(void *arg, int fd);
+    void *arg;
+} pt_lock_how;
+int pt_lock_file(int dfd, const char *base, const pt_lock_how *how, int *fd,
+                 struct stat *st, int *absent);
+/* Let go of what pt_lock_file() locked (closes fd). */
+void pt_unlock_file(int dfd, int fd);
 /* What st is, in a word: "directory", "FIFO", ... */
 const char *pt_file_kind(const struct stat *st);
 /* Feed what is left of fd to r. Returns 0, -errno of read() or -ENOMEM. */

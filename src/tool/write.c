@@ -9,7 +9,9 @@
  * the temporary file is removed and FILE stays as it was. Nothing holds
  * the whole text: the memory is one chunk plus what the reader keeps (a
  * key per series), and an input over --max-size is refused at the chunk
- * that crosses it.
+ * that crosses it. The rename happens under the lock of lock.c, so that
+ * a promfile set, inc, del or run of FILE at the same moment is never
+ * undone halfway: each waits for the other.
  *
  * With --health, two families of promfile's own end the file: the time
  * of the last replacement and the failures by reason, continued from the
@@ -722,6 +724,31 @@ static int copy_old(wstate *s, sink *k, char *buf)
     }
 }
 
+/* Replace FILE by the temporary file t, under FILE's lock (lock.c). A
+ * directory promfile may write but not read (mode 0300) cannot be
+ * flock()ed: FILE is then replaced without the lock, as the library's
+ * writer does. */
+static int commit_locked(const wstate *s, pf_tmp *t)
+{
+    int dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1;
+    int absent, e;
+    struct stat st;
+
+    if (dfd < 0)
+        return pf__tmp_commit(t, s->flags);
+    e = pt_lock_file(dfd, s->base, NULL, &fd, &st, &absent);
+    /* Not a regular file (the rename then says what it is): no lock. */
+    if (e == PT_NOT_REGULAR)
+        e = 0;
+    if (e == 0)
+        e = pf__tmp_commit(t, s->flags);
+    else
+        pf__tmp_abort(t);
+    pt_unlock_file(dfd, fd);
+    close(dfd);
+    return e;
+}
+
 /* After a failure for `why`: FILE again, its lines as they were (when it
  * was valid) and its health metrics with the failure counted. */
 static void count_failure(wstate *s, enum reason why, char *buf)
@@ -758,7 +785,7 @@ static void count_failure(wstate *s, enum reason why, char *buf)
     if (e == 0 && got_signal)
         e = -EINTR;
     if (e == 0) {
-        e = pf__tmp_commit(&k.t, s->flags);
+        e = commit_locked(s, &k.t);
         k.open = false;
     }
     if (k.open)
@@ -1119,7 +1146,7 @@ static enum reason take_text(wstate *s, sink *k, char *buf)
     why = end_text(s, k);
     if (why != R_NONE || got_signal)
         return why;
-    e = pf__tmp_commit(&k->t, s->flags);
+    e = commit_locked(s, &k->t);
     k->open = false;
     if (e < 0) {
         because(s, "cannot write it: %s", pf_strerror(e));
