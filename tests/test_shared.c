@@ -538,6 +538,57 @@ static void shared_named_region(void **state)
     test_remove_tree(dir);
 }
 
+/* A named region whose file belongs to another user is refused with
+ * EPERM (pf_registry_new_shared(3)) and left as it is, even to root: its
+ * owner could change it under us. The same file, ours again, is used. */
+static void shared_named_region_of_another_user(void **state)
+{
+    char dir[] = "/tmp/pf-shared-XXXXXX", path[64];
+    pf_registry *reg;
+    pf_config *cfg;
+    pf_counter *c;
+    struct stat st, after;
+    char *before, *now;
+
+    UNUSED(state);
+    if (geteuid() != 0) {
+        print_message("# needs root to chown the region to another user\n");
+        skip();
+    }
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/metrics.shm", dir);
+    reg = shared_registry(0, 0, path);
+    assert_int_equal(pf_counter_new(reg, "s_owned_total", "Owned.", &c), 0);
+    pf_registry_free(reg);
+    /* Otherwise fine: a regular file of one link, mode 0600. */
+    assert_int_equal(chown(path, 65534, 65534), 0);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    before = read_file(path);
+    assert_non_null(before);
+    assert_int_equal(pf_config_new(&cfg), 0);
+    assert_int_equal(pf_config_set(cfg, "shared", "path", path, NULL), 0);
+    reg = NULL;
+    assert_int_equal(pf_registry_new_shared(cfg, &reg), -EPERM);
+    assert_null(reg);
+    assert_non_null(strstr(pf_last_error(), "belongs to uid 65534"));
+    /* Not started afresh: neither truncated nor rewritten. */
+    assert_int_equal(stat(path, &after), 0);
+    assert_int_equal(after.st_uid, 65534);
+    assert_int_equal(after.st_size, st.st_size);
+    now = read_file(path);
+    assert_non_null(now);
+    assert_memory_equal(now, before, (size_t)st.st_size);
+    free(now);
+    free(before);
+    /* The owner was the only thing wrong. */
+    assert_int_equal(chown(path, 0, 0), 0);
+    assert_int_equal(pf_registry_new_shared(cfg, &reg), 0);
+    pf_registry_free(reg);
+    pf_config_free(cfg);
+    test_remove_tree(dir);
+}
+
 /* ---- One writer -------------------------------------------------------------
  */
 
@@ -767,6 +818,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(shared_deletion_is_seen_everywhere),
         cmocka_unit_test(shared_killed_creator_recovers),
         cmocka_unit_test(shared_named_region),
+        cmocka_unit_test(shared_named_region_of_another_user),
         cmocka_unit_test(shared_one_writer),
         cmocka_unit_test(shared_attach_fd_after_exec),
         cmocka_unit_test(shared_garbage_is_left_out),
