@@ -697,6 +697,60 @@ static void config_shared_keys_from_file_and_set(void **state)
     assert_shared(cfg, "/run/other.shm", 1, 1, 0, 0, 0400);
 }
 
+/* A bad [shared] value is refused: by pf_config_set() with a message that
+ * names the key, and in a file with its file and line, nothing of the
+ * file applied (the keys before it included). */
+static void config_shared_refuses_bad_values(void **state)
+{
+    static const struct {
+        const char *key, *value, *needle;
+    } bad[] = {
+        {"workers", "0", "between 1 and 4096"},
+        {"workers", "4097", "between 1 and 4096"},
+        {"series", "0", "between 1 and 16777216"},
+        {"series", "16777217", "between 1 and 16777216"},
+        {"cells", "268435457", "between 0 and 268435456"},
+        {"bytes", "1073741825", "between 0 and 1073741824"},
+        {"workers", "", "whole number"},
+        {"workers", "8k", "whole number"},
+        {"series", "-1", "whole number"},
+        {"cells", "1e3", "whole number"},
+        {"bytes", "0x10", "whole number"},
+        {"workers", "9999999999999", "whole number"},
+        {"mode", "0888", "octal"},
+        {"mode", "1777", "beyond 0777"},
+        {"mode", "0200", "nobody read"},
+        {"mode", "rw", "octal"},
+        {"path", "", "path is empty"},
+        {"worker", "8", "worker"},
+    };
+    fixture *fx = *state;
+    char text[256];
+
+    load_good(fx);
+    for (size_t i = 0; i < PF_ARRAY_SIZE(bad); i++) {
+        expect_set_refused_msg(fx->cfg, "shared", bad[i].key, bad[i].value,
+                               bad[i].needle);
+        /* Line 3, after a good key of the same section, before a label:
+         * neither is applied. */
+        snprintf(text, sizeof(text),
+                 "[shared]\n"
+                 "%s\n"
+                 "%s = %s\n"
+                 "[labels]\n"
+                 "dc = b\n",
+                 strcmp(bad[i].key, "workers") == 0 ? "series = 20"
+                                                    : "workers = 8",
+                 bad[i].key, bad[i].value);
+        expect_refused(fx, text, -EINVAL, 3, bad[i].needle);
+    }
+    /* Twice in one file. */
+    expect_refused(fx,
+                   "[shared]\nmode = 0600\n[labels]\n[shared]\nmode = 0600\n",
+                   -EINVAL, 5, "mode");
+    assert_shared(fx->cfg, NULL, 64, 10000, 0, 0, 0600);
+}
+
 /* ---- Errors in files ----------------------------------------------------- */
 
 static void config_load_refuses_unknown_key(void **state)
@@ -1480,6 +1534,7 @@ int main(void)
         T(config_booleans_take_six_words_in_any_case),
         T(config_file_must_be_a_prom_name),
         T(config_shared_keys_from_file_and_set),
+        T(config_shared_refuses_bad_values),
         T(config_load_refuses_unknown_key),
         T(config_load_refuses_unknown_section),
         T(config_load_refuses_empty_unknown_section),
