@@ -541,8 +541,12 @@ static int set_key(pf_config *cfg, const struct key *k, const char *value,
             return -EINVAL;
         }
         return 0;
-    case K_COUNT:
-        if (parse_count(value, field) < 0) {
+    case K_COUNT: {
+        size_t n;
+
+        /* Parsed aside and stored once in range: a refused value leaves
+         * the field as it was. */
+        if (parse_count(value, &n) < 0) {
             if (k->max)
                 snprintf(why, wsz, "%s \"%.40s\" is not a whole number",
                          k->name, value);
@@ -553,14 +557,15 @@ static int set_key(pf_config *cfg, const struct key *k, const char *value,
                          k->name, value);
             return -EINVAL;
         }
-        if (k->max &&
-            (*(size_t *)field < k->min || *(size_t *)field > k->max)) {
+        if (k->max && (n < k->min || n > k->max)) {
             snprintf(why, wsz, "%s %.40s is not between %llu and %llu", k->name,
                      value, (unsigned long long)k->min,
                      (unsigned long long)k->max);
             return -EINVAL;
         }
+        *(size_t *)field = n;
         return 0;
+    }
     case K_PROGRAM:
         if (!*value || pf__check_label_value(value, strlen(value)) < 0) {
             snprintf(why, wsz,

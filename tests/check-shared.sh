@@ -10,7 +10,8 @@
 #   - 200 workers through 4 slots, each killed with SIGKILL mid-burst: the
 #     total is the increments that completed, files never go down, no
 #     worker finds no slot;
-#   - the writing process killed: the standby takes over.
+#   - the writing process killed: the standby takes over, and the files
+#     of both leaders pass promfile check --strict (and promtool).
 # Under a sanitizer, fewer increments (the same races, less time).
 : "${top_builddir:=.}"
 L="$top_builddir/tests/shared_load"
@@ -56,6 +57,7 @@ check_seen
 "$L" kill "$dir" "$rounds" || fails=$((fails + 1))
 check_seen
 "$L" leader "$dir" || fails=$((fails + 1))
+check_seen
 
 # The example: authdemo -w 4, a pre-fork daemon of the README.
 cat >"$dir/authdemo.ini" <<INI

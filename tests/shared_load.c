@@ -23,7 +23,9 @@
  *   shared_load leader DIR
  *       A child writes (it started first: the leader), the master's writer
  *       stands by; the child is killed with SIGKILL; the master's next
- *       write succeeds, and the time the takeover took is printed.
+ *       write succeeds, and the time the takeover took is printed. The
+ *       leader's last file, the files the takeover writes and the new
+ *       leader's own are checked as above and copied to DIR/seen/.
  *   shared_load churn DIR NSERIES
  *       NSERIES series of load_requests_total, counted by workers that
  *       come and go, 4 at a time, until standard input is closed; prints
@@ -468,6 +470,8 @@ static int leader(void)
         for (;;)
             pause();
     }
+    /* A child that fails before it is ready ends the read, not hangs it. */
+    close(ready[1]);
     if (read(ready[0], &b, 1) != 1)
         die("child", -EIO);
     w = start_writer(reg, "100ms");
@@ -475,8 +479,14 @@ static int leader(void)
     if (r != -EBUSY)
         fail("%sthe standby wrote (%g) while the leader lives", "", (double)r);
     watch_start(&wt);
+    /* The leader's file, as it stands before the kill. */
+    check_file(&wt);
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
+    /* What is queued now was renamed by the dead leader (checked, not
+     * taken for the takeover); at worst this takes in the first write of
+     * the new one, and the next is timed. */
+    watch_poll(&wt, 0);
     t0 = now_ms();
     /* The standby's thread takes over at its next interval: wait for its
      * file (up to 100 intervals, so that a slow machine does not fail). */
@@ -490,10 +500,12 @@ static int leader(void)
     r = pf_writer_flush(w);
     if (r != 0)
         fail("%sthe new leader's write failed (%g)", "", (double)r);
+    else
+        check_file(&wt);
     pf_writer_stop(w);
     printf("%s the standby took over %.0f ms after the leader was killed "
-           "(interval 100 ms)\n",
-           failures ? "FAIL" : "ok", t1 - t0);
+           "(interval 100 ms); %u files checked across the takeover\n",
+           failures ? "FAIL" : "ok", t1 - t0, wt.files);
     pf_registry_free(reg);
     return failures != 0;
 }

@@ -136,6 +136,12 @@ static void assert_same_config(const pf_config *a, const pf_config *b)
     assert_int_equal(a->fsync, b->fsync);
     assert_int_equal(a->fsync_dir, b->fsync_dir);
     assert_int_equal(a->remove_on_exit, b->remove_on_exit);
+    assert_same_string(a->shared_path, b->shared_path);
+    assert_int_equal(a->shared_workers, b->shared_workers);
+    assert_int_equal(a->shared_series, b->shared_series);
+    assert_int_equal(a->shared_cells, b->shared_cells);
+    assert_int_equal(a->shared_bytes, b->shared_bytes);
+    assert_int_equal(a->shared_mode, b->shared_mode);
     assert_ptr_equal(a->err_fn, b->err_fn);
     assert_ptr_equal(a->err_arg, b->err_arg);
     assert_int_equal(a->nlabels, b->nlabels);
@@ -621,6 +627,128 @@ static void config_file_must_be_a_prom_name(void **state)
     expect_refused(fx, "[textfile]\ninterval = 1h\nfile = x.prom.tmp\n",
                    -EINVAL, 3, "file");
     expect_refused(fx, "[textfile]\nfile = ../x.prom\n", -EINVAL, 2, "file");
+}
+
+/* ---- [shared] (issue 14) ---------------------------------------------- */
+
+/* The [shared] values of a configuration, in the order of
+ * promfile.conf(5). */
+static void assert_shared(const pf_config *cfg, const char *path,
+                          size_t workers, size_t series, size_t cells,
+                          size_t bytes, unsigned mode)
+{
+    assert_same_string(cfg->shared_path, path);
+    assert_int_equal(cfg->shared_workers, workers);
+    assert_int_equal(cfg->shared_series, series);
+    assert_int_equal(cfg->shared_cells, cells);
+    assert_int_equal(cfg->shared_bytes, bytes);
+    assert_int_equal(cfg->shared_mode, mode);
+}
+
+/* Every key of [shared], from a file and through pf_config_set(), with
+ * the defaults and the bounds of promfile.conf(5). */
+static void config_shared_keys_from_file_and_set(void **state)
+{
+    static const struct {
+        const char *key, *low, *high;
+    } bounds[] = {
+        {"workers", "1", "4096"},
+        {"series", "1", "16777216"},
+        {"cells", "0", "268435456"},
+        {"bytes", "0", "1073741824"},
+    };
+    fixture *fx = *state;
+    pf_config *cfg = fx->cfg;
+
+    /* No path: anonymous memory. */
+    assert_shared(cfg, NULL, 64, 10000, 0, 0, 0600);
+    assert_int_equal(load_text(fx,
+                               "[shared]\n"
+                               "path = /run/mox/metrics.shm\n"
+                               "workers = 8\n"
+                               "series = 500\n"
+                               "cells = 4000\n"
+                               "bytes = 32768\n"
+                               "mode = 0640\n",
+                               NULL),
+                     0);
+    assert_shared(cfg, "/run/mox/metrics.shm", 8, 500, 4000, 32768, 0640);
+    assert_string_equal(cfg->source, fx->path);
+    /* A later file sets only its keys. */
+    assert_int_equal(load_text(fx, "[shared]\nworkers = 16\n", NULL), 0);
+    assert_shared(cfg, "/run/mox/metrics.shm", 16, 500, 4000, 32768, 0640);
+    set_ok(cfg, "shared", "path", "/run/other.shm");
+    set_ok(cfg, "shared", "workers", "2");
+    set_ok(cfg, "shared", "series", "77");
+    set_ok(cfg, "shared", "cells", "300");
+    set_ok(cfg, "shared", "bytes", "4096");
+    set_ok(cfg, "shared", "mode", "400");
+    assert_shared(cfg, "/run/other.shm", 2, 77, 300, 4096, 0400);
+    /* The bounds are in the range; 0 means "per series" for cells and
+     * bytes. */
+    for (size_t i = 0; i < PF_ARRAY_SIZE(bounds); i++) {
+        set_ok(cfg, "shared", bounds[i].key, bounds[i].low);
+        set_ok(cfg, "shared", bounds[i].key, bounds[i].high);
+    }
+    assert_shared(cfg, "/run/other.shm", 4096, 16777216, 268435456, 1073741824,
+                  0400);
+    for (size_t i = 0; i < PF_ARRAY_SIZE(bounds); i++)
+        set_ok(cfg, "shared", bounds[i].key, bounds[i].low);
+    assert_shared(cfg, "/run/other.shm", 1, 1, 0, 0, 0400);
+}
+
+/* A bad [shared] value is refused: by pf_config_set() with a message that
+ * names the key, and in a file with its file and line, nothing of the
+ * file applied (the keys before it included). */
+static void config_shared_refuses_bad_values(void **state)
+{
+    static const struct {
+        const char *key, *value, *needle;
+    } bad[] = {
+        {"workers", "0", "between 1 and 4096"},
+        {"workers", "4097", "between 1 and 4096"},
+        {"series", "0", "between 1 and 16777216"},
+        {"series", "16777217", "between 1 and 16777216"},
+        {"cells", "268435457", "between 0 and 268435456"},
+        {"bytes", "1073741825", "between 0 and 1073741824"},
+        {"workers", "", "whole number"},
+        {"workers", "8k", "whole number"},
+        {"series", "-1", "whole number"},
+        {"cells", "1e3", "whole number"},
+        {"bytes", "0x10", "whole number"},
+        {"workers", "9999999999999", "whole number"},
+        {"mode", "0888", "octal"},
+        {"mode", "1777", "beyond 0777"},
+        {"mode", "0200", "nobody read"},
+        {"mode", "rw", "octal"},
+        {"path", "", "path is empty"},
+        {"worker", "8", "worker"},
+    };
+    fixture *fx = *state;
+    char text[256];
+
+    load_good(fx);
+    for (size_t i = 0; i < PF_ARRAY_SIZE(bad); i++) {
+        expect_set_refused_msg(fx->cfg, "shared", bad[i].key, bad[i].value,
+                               bad[i].needle);
+        /* Line 3, after a good key of the same section, before a label:
+         * neither is applied. */
+        snprintf(text, sizeof(text),
+                 "[shared]\n"
+                 "%s\n"
+                 "%s = %s\n"
+                 "[labels]\n"
+                 "dc = b\n",
+                 strcmp(bad[i].key, "workers") == 0 ? "series = 20"
+                                                    : "workers = 8",
+                 bad[i].key, bad[i].value);
+        expect_refused(fx, text, -EINVAL, 3, bad[i].needle);
+    }
+    /* Twice in one file. */
+    expect_refused(fx,
+                   "[shared]\nmode = 0600\n[labels]\n[shared]\nmode = 0600\n",
+                   -EINVAL, 5, "mode");
+    assert_shared(fx->cfg, NULL, 64, 10000, 0, 0, 0600);
 }
 
 /* ---- Errors in files ----------------------------------------------------- */
@@ -1405,6 +1533,8 @@ int main(void)
         T(config_mode_takes_octal_up_to_0777),
         T(config_booleans_take_six_words_in_any_case),
         T(config_file_must_be_a_prom_name),
+        T(config_shared_keys_from_file_and_set),
+        T(config_shared_refuses_bad_values),
         T(config_load_refuses_unknown_key),
         T(config_load_refuses_unknown_section),
         T(config_load_refuses_empty_unknown_section),

@@ -538,6 +538,57 @@ static void shared_named_region(void **state)
     test_remove_tree(dir);
 }
 
+/* A named region whose file belongs to another user is refused with
+ * EPERM (pf_registry_new_shared(3)) and left as it is, even to root: its
+ * owner could change it under us. The same file, ours again, is used. */
+static void shared_named_region_of_another_user(void **state)
+{
+    char dir[] = "/tmp/pf-shared-XXXXXX", path[64];
+    pf_registry *reg;
+    pf_config *cfg;
+    pf_counter *c;
+    struct stat st, after;
+    char *before, *now;
+
+    UNUSED(state);
+    if (geteuid() != 0) {
+        print_message("# needs root to chown the region to another user\n");
+        skip();
+    }
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/metrics.shm", dir);
+    reg = shared_registry(0, 0, path);
+    assert_int_equal(pf_counter_new(reg, "s_owned_total", "Owned.", &c), 0);
+    pf_registry_free(reg);
+    /* Otherwise fine: a regular file of one link, mode 0600. */
+    assert_int_equal(chown(path, 65534, 65534), 0);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    before = read_file(path);
+    assert_non_null(before);
+    assert_int_equal(pf_config_new(&cfg), 0);
+    assert_int_equal(pf_config_set(cfg, "shared", "path", path, NULL), 0);
+    reg = NULL;
+    assert_int_equal(pf_registry_new_shared(cfg, &reg), -EPERM);
+    assert_null(reg);
+    assert_non_null(strstr(pf_last_error(), "belongs to uid 65534"));
+    /* Not started afresh: neither truncated nor rewritten. */
+    assert_int_equal(stat(path, &after), 0);
+    assert_int_equal(after.st_uid, 65534);
+    assert_int_equal(after.st_size, st.st_size);
+    now = read_file(path);
+    assert_non_null(now);
+    assert_memory_equal(now, before, (size_t)st.st_size);
+    free(now);
+    free(before);
+    /* The owner was the only thing wrong. */
+    assert_int_equal(chown(path, 0, 0), 0);
+    assert_int_equal(pf_registry_new_shared(cfg, &reg), 0);
+    pf_registry_free(reg);
+    pf_config_free(cfg);
+    test_remove_tree(dir);
+}
+
 /* ---- One writer -------------------------------------------------------------
  */
 
@@ -619,6 +670,92 @@ static void shared_one_writer(void **state)
     pf_registry_free(reg);
 }
 
+/* ---- A program the daemon exec()s -------------------------------------------
+ */
+
+/* What test_shared runs as when exec()ed by shared_attach_fd_after_exec:
+ * "test_shared attach FD SLOT" attaches to the region of descriptor FD,
+ * counts in the family s_exec_total that its parent registered, and
+ * exits 0; any other status says which step failed (the exec()ed program
+ * has no cmocka to report to). SLOT is the parent's worker slot, which
+ * the attached process must not count in. */
+static int attach_child(int fd, int parent_slot)
+{
+    pf_registry *reg = NULL;
+    pf_family *f;
+    pf_counter *c;
+
+    if (pf_registry_attach_fd(fd, &reg) != 0)
+        return 10;
+    if (pf_registry_worker(reg) < 0 || pf_registry_worker(reg) == parent_slot)
+        return 11;
+    /* The family exists in the region: this is a lookup, not a second
+     * family. */
+    if (pf_counter_family_new(reg, "s_exec_total", "Exec.", kind, &f) != 0)
+        return 12;
+    if (pf_counter_with_labels(f, &c, "before", NULL) != 0)
+        return 13;
+    for (int i = 0; i < 1000; i++)
+        if (pf_counter_inc(c) != 0)
+            return 14;
+    /* A series the parent never made. */
+    if (pf_counter_add_labels(f, 3, "child", NULL) != 0)
+        return 15;
+    pf_registry_free(reg);
+    return 0;
+}
+
+/* A program the daemon exec()s attaches with the descriptor that
+ * pf_registry_shared_fd() gave the parent (FD_CLOEXEC cleared on a dup)
+ * and counts into the parent's families: its counts, on a series made
+ * before and on one it made, are in the parent's render exactly. */
+static void shared_attach_fd_after_exec(void **state)
+{
+    pf_registry *reg = shared_registry(0, 0, NULL);
+    char fdarg[16], slotarg[16];
+    pf_family *f;
+    pf_counter *c;
+    int fd, flags;
+    pid_t pid;
+    char *text;
+
+    UNUSED(state);
+    assert_int_equal(
+        pf_counter_family_new(reg, "s_exec_total", "Exec.", kind, &f), 0);
+    assert_int_equal(pf_counter_with_labels(f, &c, "before", NULL), 0);
+    assert_int_equal(pf_counter_add_u64(c, 2), 0);
+    fd = pf_registry_shared_fd(reg);
+    assert_true(fd >= 0);
+    /* The library's own descriptor is not inherited by accident. */
+    flags = fcntl(fd, F_GETFD);
+    assert_true(flags >= 0 && (flags & FD_CLOEXEC));
+    fd = dup(fd);
+    assert_true(fd >= 0);
+    flags = fcntl(fd, F_GETFD);
+    assert_true(flags >= 0);
+    assert_int_equal(fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC), 0);
+    snprintf(fdarg, sizeof(fdarg), "%d", fd);
+    snprintf(slotarg, sizeof(slotarg), "%d", pf_registry_worker(reg));
+    fflush(NULL);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        execl("/proc/self/exe", "test_shared", "attach", fdarg, slotarg,
+              (char *)NULL);
+        _exit(127);
+    }
+    close(fd);
+    reap(pid);
+    text = render_text(reg);
+    assert_true(sample(text, "s_exec_total{kind=\"before\"}") == 1002);
+    assert_true(sample(text, "s_exec_total{kind=\"child\"}") == 3);
+    /* One family, not two. */
+    assert_null(
+        strstr(strstr(text, "# TYPE s_exec_total") + 1, "# TYPE s_exec_total"));
+    free(text);
+    pf_registry_free(reg);
+}
+
 /* ---- Untrusted region ------------------------------------------------------
  */
 
@@ -670,7 +807,7 @@ static void shared_garbage_is_left_out(void **state)
     pf_registry_free(reg);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(shared_counts_add_up_across_fork),
@@ -681,9 +818,14 @@ int main(void)
         cmocka_unit_test(shared_deletion_is_seen_everywhere),
         cmocka_unit_test(shared_killed_creator_recovers),
         cmocka_unit_test(shared_named_region),
+        cmocka_unit_test(shared_named_region_of_another_user),
         cmocka_unit_test(shared_one_writer),
+        cmocka_unit_test(shared_attach_fd_after_exec),
         cmocka_unit_test(shared_garbage_is_left_out),
     };
+
+    if (argc == 4 && strcmp(argv[1], "attach") == 0)
+        return attach_child(atoi(argv[2]), atoi(argv[3]));
 
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

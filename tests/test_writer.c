@@ -7,13 +7,16 @@
 #include "pf-test.h"
 
 #include <dirent.h>
+#include <endian.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 typedef struct fixture {
@@ -1150,6 +1153,102 @@ static void writer_writes_a_directory_it_cannot_read(void **state)
     test_remove_tree(dir);
 }
 
+/* The same where the write and search permission come from a POSIX ACL
+ * entry u:nobody:wx on a root directory of mode 0700 (issue 12, item 3).
+ * The ACL is set with setxattr(2) in the kernel's format (as
+ * <linux/posix_acl_xattr.h> has it: a version, then entries sorted by
+ * tag, little-endian), so that no acl package is needed. */
+static void writer_writes_a_directory_of_an_acl_entry(void **state)
+{
+    enum { USER_OBJ = 0x01, USER = 0x02, GROUP_OBJ = 0x04, MASK = 0x10 };
+    enum { OTHER = 0x20, NOBODY = 65534 };
+    static const struct {
+        uint16_t tag, perm;
+        uint32_t id;
+    } acl[] = {
+        {USER_OBJ, 07, UINT32_MAX}, {USER, 03, NOBODY},
+        {GROUP_OBJ, 0, UINT32_MAX}, {MASK, 03, UINT32_MAX},
+        {OTHER, 0, UINT32_MAX},
+    };
+    fixture *fx = *state;
+    unsigned char xattr[4 + PF_ARRAY_SIZE(acl) * 8], *p = xattr;
+    char dir[128], path[256], *want, *got;
+    struct stat st;
+    int status, r;
+    pid_t pid;
+
+    if (geteuid() != 0) {
+        print_message("# needs root to give a directory an ACL entry of "
+                      "user nobody and to run as nobody\n");
+        skip();
+    }
+    snprintf(dir, sizeof(dir), "/tmp/pf-acl-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(chown(dir, 0, 0), 0);
+    assert_int_equal(chmod(dir, 0700), 0);
+    {
+        uint32_t version = htole32(2);
+
+        memcpy(p, &version, 4);
+        p += 4;
+    }
+    for (size_t i = 0; i < PF_ARRAY_SIZE(acl); i++, p += 8) {
+        uint16_t tag = htole16(acl[i].tag), perm = htole16(acl[i].perm);
+        uint32_t id = htole32(acl[i].id);
+
+        memcpy(p, &tag, 2);
+        memcpy(p + 2, &perm, 2);
+        memcpy(p + 4, &id, 4);
+    }
+    r = setxattr(dir, "system.posix_acl_access", xattr, sizeof(xattr), 0);
+    if (r < 0 && errno == EOPNOTSUPP) {
+        print_message("# the file system of /tmp has no POSIX ACLs "
+                      "(setxattr: EOPNOTSUPP)\n");
+        rmdir(dir);
+        skip();
+    }
+    assert_int_equal(r, 0);
+    /* The group bits show the mask: the ACL is in force. */
+    assert_int_equal(stat(dir, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0730);
+    assert_int_equal(pf_counter_add(fx->events, 5), 0);
+    fflush(NULL);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        DIR *d;
+
+        if (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 || setuid(NOBODY) < 0)
+            _exit(100);
+        /* User nobody cannot list it: only the ACL entry's -wx applies. */
+        d = opendir(dir);
+        if (d || errno != EACCES)
+            _exit(101);
+        r = write_and_write_again(fx, dir);
+        _exit(r < 0 ? -r : 0);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("the child as nobody: status 0x%x (an errno, or 100: "
+                 "setuid, 101: it could list the directory)",
+                 status);
+    snprintf(path, sizeof(path), "%s/a.prom", dir);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_uid, NOBODY);
+    want = render_text(fx->reg);
+    got = read_file(path);
+    assert_non_null(got);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+    snprintf(path, sizeof(path), "%s/app.prom", dir);
+    got = read_file(path);
+    assert_non_null(got);
+    assert_non_null(strstr(got, "\nw_events_total 5\n"));
+    free(got);
+    test_remove_tree(dir);
+}
+
 /* As root, a directory under one that others may write (and could thus
  * swap for a link) is refused with EPERM; a sticky one (/tmp) is safe,
  * and so is one reached through a link, if where it leads is safe, and a
@@ -1295,6 +1394,7 @@ int main(void)
         T(writer_refuses_a_symlinked_directory),
         T(writer_refuses_a_swapped_directory),
         T(writer_writes_a_directory_it_cannot_read),
+        T(writer_writes_a_directory_of_an_acl_entry),
         T(writer_as_root_refuses_unsafe_ancestors),
         T(writer_start_ini_from_environment),
         T(writer_refuses_bad_arguments),
