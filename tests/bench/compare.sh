@@ -16,7 +16,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 runs=${1:-5}
 [ $# -gt 0 ] && shift
-workloads=${*:-w1 w2 w3same w3diff w3sharded w4 w5 latency latencyidle latencynop}
+workloads=${*:-w1 w1floor w2 w3same w3diff w3sharded w4 w5 w1shared w3shared w5shared latency latencyidle latencynop}
 pf=${PFBENCH:-$here/pfbench}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -34,7 +34,7 @@ for w in $workloads; do
     while [ "$i" -lt "$runs" ]; do
         "$pf" "$w" >>"$out/results"
         case $w in
-        w3sharded | latency*) ;; # promfile's own
+        w1floor | w3sharded | *shared | latency*) ;; # promfile's own
         *) if [ -n "$go" ]; then "$go" "$w" >>"$out/results"; fi ;;
         esac
         i=$((i + 1))

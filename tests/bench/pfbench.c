@@ -28,6 +28,7 @@
  *   latencynop   the same with the writer but no Inc: what the machine
  *             itself adds (interrupts, the writer's use of a CPU), to
  *             compare the Inc's tail with
+ *   w1floor   the machine's limit for w1: a loop of bare atomic adds
  *   w1shared  w1 in a forked worker of a shared registry (issue 14)
  *   w3shared  2 worker processes released together, N each, on the same
  *             series of a shared registry: aggregate ns/op
@@ -41,6 +42,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +103,23 @@ static void w1(long n)
         pf_counter_inc(c);
     t1 = now_ns();
     result("w1", n, (t1 - t0) / (double)n, NULL);
+}
+
+/* w1floor: the machine's own limit for w1, the unavoidable work only: one
+ * relaxed atomic add (x86's lock add) a time on a counter in memory, as a
+ * counter that threads share needs, and nothing else. */
+static void w1floor(long n)
+{
+    static _Atomic uint64_t x;
+    double t0, t1;
+
+    t0 = now_ns();
+    for (long i = 0; i < n; i++)
+        atomic_fetch_add_explicit(&x, 1, memory_order_relaxed);
+    t1 = now_ns();
+    if (atomic_load(&x) != (uint64_t)n)
+        abort();
+    result("w1floor", n, (t1 - t0) / (double)n, NULL);
 }
 
 /* ---- w2 --------------------------------------------------------------- */
@@ -644,16 +663,19 @@ int main(int argc, char **argv)
     long n;
 
     if (argc < 2 || argc > 3) {
-        fprintf(stderr, "usage: pfbench w1|w2|w3same|w3diff|w3sharded|w4|"
-                        "w5|w1shared|w3shared|w5shared|create|fork|latency|"
-                        "latencyidle|latencynop "
-                        "[ITERATIONS]\n");
+        fprintf(stderr,
+                "usage: pfbench w1|w1floor|w2|w3same|w3diff|w3sharded|w4|"
+                "w5|w1shared|w3shared|w5shared|create|fork|latency|"
+                "latencyidle|latencynop "
+                "[ITERATIONS]\n");
         return 2;
     }
     w = argv[1];
     n = argc == 3 ? atol(argv[2]) : 0;
     if (strcmp(w, "w1") == 0)
         w1(n ? n : 100000000);
+    else if (strcmp(w, "w1floor") == 0)
+        w1floor(n ? n : 100000000);
     else if (strcmp(w, "w2") == 0)
         w2(n ? n : 20000000);
     else if (strncmp(w, "w3", 2) == 0 &&
