@@ -8,6 +8,7 @@
 #include "pf-test.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -705,6 +706,11 @@ static int attach_child(int fd, int parent_slot)
     return 0;
 }
 
+/* This program, to exec: argv[0] made absolute, since under valgrind
+ * /proc/self/exe is valgrind's own (which runs nothing unless it is
+ * given the program again). */
+static char self_exe[PATH_MAX] = "/proc/self/exe";
+
 /* A program the daemon exec()s attaches with the descriptor that
  * pf_registry_shared_fd() gave the parent (FD_CLOEXEC cleared on a dup)
  * and counts into the parent's families: its counts, on a series made
@@ -740,8 +746,7 @@ static void shared_attach_fd_after_exec(void **state)
     pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        execl("/proc/self/exe", "test_shared", "attach", fdarg, slotarg,
-              (char *)NULL);
+        execl(self_exe, "test_shared", "attach", fdarg, slotarg, (char *)NULL);
         _exit(127);
     }
     close(fd);
@@ -826,6 +831,8 @@ int main(int argc, char **argv)
 
     if (argc == 4 && strcmp(argv[1], "attach") == 0)
         return attach_child(atoi(argv[2]), atoi(argv[3]));
+    if (argc > 0 && !realpath(argv[0], self_exe))
+        snprintf(self_exe, sizeof(self_exe), "/proc/self/exe");
 
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
