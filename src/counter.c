@@ -260,6 +260,11 @@ int pf_counter_value(const pf_counter *c, double *ret)
 
     if (!c || !ret)
         return -EINVAL;
+    /* The sums look at the slots the last render saw used: a read by the
+     * program must see the workers that counted since, too. */
+    if (atomic_load_explicit(&s->state, memory_order_relaxed) &
+        PF_SERIES_SHARED)
+        pf__shared_refresh(pf__series_ext(s)->fam->shared);
     *ret = (double)pf__counter_count(s) + pf__counter_fraction(s);
     return 0;
 }

@@ -173,6 +173,10 @@ int pf_gauge_value(const pf_gauge *g, double *ret)
 
     if (!g || !ret)
         return -EINVAL;
+    /* As pf_counter_value(): every slot used so far. */
+    if (atomic_load_explicit(&s->state, memory_order_relaxed) &
+        PF_SERIES_SHARED)
+        pf__shared_refresh(pf__series_ext(s)->fam->shared);
     *ret = pf__gauge_value(s);
     return 0;
 }

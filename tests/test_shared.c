@@ -114,6 +114,13 @@ static void shared_counts_add_up_across_fork(void **state)
     }
     for (int i = 0; i < WORKERS; i++)
         reap(pids[i]);
+    /* Before any render: the program's own read sees the workers too. */
+    {
+        double v;
+
+        assert_int_equal(pf_counter_value(bound, &v), 0);
+        assert_true(v == WORKERS * N + 7);
+    }
     text = render_text(reg);
     assert_true(sample(text, "s_ops_total{kind=\"bound\"}") == WORKERS * N + 7);
     assert_true(sample(text, "s_ops_total{kind=\"lookup\"}") == WORKERS * N);
@@ -812,6 +819,36 @@ static void shared_garbage_is_left_out(void **state)
     pf_registry_free(reg);
 }
 
+/* The program's own reads, pf_counter_value() and pf_gauge_value(), see
+ * what workers counted since the last render (or with no render at all):
+ * the sums once looked only at the slots the last render had seen used. */
+static void shared_values_read_every_worker(void **state)
+{
+    pf_registry *reg = shared_registry(4, 100, NULL);
+    pf_counter *c;
+    pf_gauge *g;
+    pf_family *gf;
+    double v;
+    pid_t pid;
+
+    UNUSED(state);
+    assert_int_equal(pf_counter_new(reg, "s_read_total", "Read.", &c), 0);
+    assert_int_equal(pf_gauge_family_new_mode(reg, "s_read_items", "Read.",
+                                              NULL, PF_GAUGE_SUM, &gf),
+                     0);
+    assert_int_equal(pf_gauge_with(gf, NULL, &g), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(pf_counter_add_u64(c, 5) != 0 || pf_gauge_set(g, 2) != 0);
+    reap(pid);
+    assert_int_equal(pf_counter_value(c, &v), 0);
+    assert_true(v == 5);
+    assert_int_equal(pf_gauge_value(g, &v), 0);
+    assert_true(v == 2);
+    pf_registry_free(reg);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -827,6 +864,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(shared_one_writer),
         cmocka_unit_test(shared_attach_fd_after_exec),
         cmocka_unit_test(shared_garbage_is_left_out),
+        cmocka_unit_test(shared_values_read_every_worker),
     };
 
     if (argc == 4 && strcmp(argv[1], "attach") == 0)
